@@ -1,0 +1,43 @@
+import express from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Client } from '@temporalio/client';
+import type { LevelWithSilent } from 'pino';
+import type { Logger } from '../logger';
+import { JobService } from './job-service';
+import { HttpProblem, problemHandler } from './problem';
+import { healthRouter } from './routes/health';
+import { jobsRouter } from './routes/jobs';
+
+export interface AppOptions {
+  client: Client;
+  namespace: string;
+  taskQueue: string;
+  logger: Logger;
+  bodyLimitBytes: number;
+  /** Base URL of the Temporal Web UI, for links in job views. */
+  uiUrl?: string;
+}
+
+/** The HTTP API: a thin shell that validates, then starts, describes or signals workflows. */
+export function createApp(options: AppOptions): express.Express {
+  const { client, logger } = options;
+  const jobs = new JobService(client, { taskQueue: options.taskQueue, namespace: options.namespace, uiUrl: options.uiUrl });
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(
+    pinoHttp<express.Request, express.Response, never>({
+      logger,
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      customLogLevel: (_req, res, err): LevelWithSilent => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  // Parse every body as JSON when it claims to be JSON; the routes refuse other content types.
+  // strict: false lets `null` or `42` through to the schema, which names what is wrong with them.
+  app.use(express.json({ limit: options.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
+  app.use(healthRouter(client, options.namespace));
+  app.use(jobsRouter(jobs));
+  app.use((req, _res, next) => next(new HttpProblem(404, 'not-found', `no route for ${req.method} ${req.path}`)));
+  app.use(problemHandler(logger));
+  return app;
+}

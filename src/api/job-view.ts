@@ -1,0 +1,150 @@
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { JobPriorityKey, JobStatusKey, JobTypeKey } from '../temporal/search-attributes';
+import type { CoarseJobStatus, JobError, JobMemo } from '../workflows/job-state';
+
+export const JOB_STATUSES = [
+  'scheduled',
+  'queued',
+  'running',
+  'retrying',
+  'completed',
+  'dead_lettered',
+  'failed',
+  'cancelled',
+  'timed_out',
+] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'cancelled', 'timed_out']);
+
+/** The job's pending activity as the server reports it: the only source that tells queued, running and retrying apart. */
+export interface PendingAttempt {
+  state: 'scheduled' | 'started' | 'cancel_requested' | 'paused';
+  /** For `scheduled` after a failure: the attempt that will run next. */
+  attempt: number;
+  lastFailure?: { type: string; message: string };
+  nextAttemptAt?: Date;
+  lastStartedAt?: Date;
+  progress?: JobProgress;
+}
+
+export interface JobProgress {
+  done: number;
+  total?: number;
+  unit?: string;
+  percent?: number;
+}
+
+export interface JobView {
+  id: string;
+  type: string;
+  status: JobStatus;
+  attempts: number;
+  maxAttempts: number;
+  priority: number;
+  correlationId: string;
+  metadata: Record<string, string>;
+  createdAt: string;
+  scheduledFor?: string;
+  startedAt?: string;
+  completedAt?: string;
+  nextAttemptAt?: string;
+  lastError?: JobError;
+  progress?: JobProgress;
+  result?: unknown;
+  links: { self: string; result: string; webUi?: string };
+}
+
+export interface ViewLinks {
+  uiUrl?: string;
+  namespace: string;
+}
+
+/** Builds the public view of a job from Temporal's own record of it: status, memo, search attributes, pending activity. */
+/** What both `describe()` and `list()` give about a workflow. */
+export type JobRecord = Pick<WorkflowExecutionInfo, 'workflowId' | 'status' | 'startTime' | 'closeTime' | 'memo' | 'typedSearchAttributes'>;
+
+export function jobLinks(id: string, links: ViewLinks): JobView['links'] {
+  const path = `/v1/jobs/${encodeURIComponent(id)}`;
+  return {
+    self: path,
+    result: `${path}/result`,
+    webUi: links.uiUrl
+      ? `${links.uiUrl}/namespaces/${encodeURIComponent(links.namespace)}/workflows/${encodeURIComponent(id)}`
+      : undefined,
+  };
+}
+
+export function toJobView(info: JobRecord, pending: PendingAttempt | undefined, links: ViewLinks): JobView {
+  const memo = (info.memo ?? {}) as Partial<JobMemo>;
+  const coarse = info.typedSearchAttributes.get(JobStatusKey) as CoarseJobStatus | undefined;
+  const status = deriveStatus(info.status.name, coarse, pending);
+  const id = info.workflowId;
+  const view: JobView = {
+    id,
+    type: info.typedSearchAttributes.get(JobTypeKey) ?? 'unknown',
+    status,
+    attempts: attemptsOf(status, memo, pending),
+    maxAttempts: memo.maxAttempts ?? 0,
+    priority: info.typedSearchAttributes.get(JobPriorityKey) ?? 3,
+    correlationId: memo.correlationId ?? '',
+    metadata: memo.metadata ?? {},
+    createdAt: memo.createdAt ?? info.startTime.toISOString(),
+    links: jobLinks(id, links),
+  };
+  if (memo.runAt) view.scheduledFor = memo.runAt;
+  const startedAt = pending?.lastStartedAt?.toISOString() ?? memo.startedAt;
+  if (startedAt) view.startedAt = startedAt;
+  const completedAt = memo.finishedAt ?? info.closeTime?.toISOString();
+  if (completedAt && TERMINAL_STATUSES.has(status)) view.completedAt = completedAt;
+  if (status === 'retrying' && pending?.nextAttemptAt) view.nextAttemptAt = pending.nextAttemptAt.toISOString();
+  const lastError = lastErrorOf(status, info.status.name, memo, pending);
+  if (lastError) view.lastError = lastError;
+  if (pending?.progress) view.progress = pending.progress;
+  return view;
+}
+
+export function deriveStatus(
+  workflowStatus: WorkflowExecutionInfo['status']['name'],
+  coarse: CoarseJobStatus | undefined,
+  pending: PendingAttempt | undefined,
+): JobStatus {
+  switch (workflowStatus) {
+    case 'COMPLETED':
+      return 'completed';
+    case 'CANCELLED':
+      return 'cancelled';
+    case 'TIMED_OUT':
+      return 'timed_out';
+    case 'TERMINATED':
+      return 'failed';
+    case 'FAILED':
+      return coarse === 'timed_out' || coarse === 'cancelled' ? coarse : 'failed';
+    case 'RUNNING':
+      if (coarse === 'scheduled' || coarse === 'dead_lettered') return coarse;
+      if (!pending) return 'queued';
+      if (pending.state === 'started' || pending.state === 'cancel_requested') return 'running';
+      return pending.attempt > 1 ? 'retrying' : 'queued';
+    default:
+      return 'failed';
+  }
+}
+
+function attemptsOf(status: JobStatus, memo: Partial<JobMemo>, pending: PendingAttempt | undefined): number {
+  if (pending) return pending.state === 'started' || pending.state === 'cancel_requested' ? pending.attempt : pending.attempt - 1;
+  if (status === 'queued' || status === 'scheduled') return 0;
+  return memo.attempts ?? memo.lastError?.attempt ?? 0;
+}
+
+function lastErrorOf(
+  status: JobStatus,
+  workflowStatus: WorkflowExecutionInfo['status']['name'],
+  memo: Partial<JobMemo>,
+  pending: PendingAttempt | undefined,
+): JobError | undefined {
+  // The pending activity's failure belongs to the attempt before the one it reports.
+  if (pending?.lastFailure) return { ...pending.lastFailure, attempt: pending.attempt - 1 };
+  if (workflowStatus === 'TERMINATED') return { type: 'Terminated', message: 'terminated by an operator' };
+  if (status === 'completed') return undefined;
+  return memo.lastError;
+}

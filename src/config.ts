@@ -1,0 +1,139 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** `1`/`true`/`yes` and `0`/`false`/`no`, so that `FOO=0` means false (z.coerce.boolean would say true). */
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .default('0')
+  .transform((value) => ['1', 'true', 'yes'].includes(value));
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+/** Every environment variable Jobline reads, in one place. README's configuration table mirrors this. */
+export const EnvSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TLS: flag,
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_UI_URL: z.url().optional(),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+
+  JOBLINE_TASK_QUEUE: z.string().min(1).max(200).default('jobline'),
+  JOBLINE_API_HOST: z.string().min(1).default('127.0.0.1'),
+  JOBLINE_API_PORT: port.default(3000),
+  JOBLINE_PUBLIC_URL: z.url().optional(),
+  JOBLINE_BODY_LIMIT_BYTES: positiveInt.max(64 * 1024 * 1024).default(1024 * 1024),
+  JOBLINE_DATA_DIR: z.string().min(1).default('data'),
+  JOBLINE_TEMPORAL_IP: z.string().min(1).default('127.0.0.1'),
+  JOBLINE_TEMPORAL_PORT: port.default(7233),
+  JOBLINE_TEMPORAL_UI_PORT: port.default(8233),
+  JOBLINE_TEMPORAL_METRICS_PORT: port.default(9233),
+  JOBLINE_RETENTION_DAYS: positiveInt.max(3650).default(7),
+  JOBLINE_ALLOW_PRIVATE_TARGETS: flag,
+  JOBLINE_WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.max(10_000).default(100),
+  JOBLINE_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.max(10_000).default(40),
+  JOBLINE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface TemporalTarget {
+  /** Undefined: Jobline starts its own embedded dev server. */
+  address?: string;
+  namespace: string;
+  tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
+  apiKey?: string;
+  uiUrl?: string;
+}
+
+export interface Config {
+  temporal: TemporalTarget;
+  taskQueue: string;
+  api: { host: string; port: number; publicUrl?: string; bodyLimitBytes: number };
+  embedded: {
+    cliPath: string;
+    ip: string;
+    port: number;
+    uiPort: number;
+    metricsPort: number;
+    dbFile: string;
+    retentionDays: number;
+  };
+  dataDir: string;
+  allowPrivateTargets: boolean;
+  worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number; shutdownGraceMs: number };
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+export const DEFAULT_CLI_PATH = path.join(PROJECT_ROOT, '.temporal', 'bin', 'temporal');
+
+/** Parses the environment once; the error lists every bad variable by name. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "unset", as shells and compose files tend to produce them.
+  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const env = parsed.data;
+  const dataDir = path.resolve(PROJECT_ROOT, env.JOBLINE_DATA_DIR);
+  const tlsWanted =
+    env.TEMPORAL_TLS || Boolean(env.TEMPORAL_TLS_CERT_PATH || env.TEMPORAL_TLS_CA_PATH || env.TEMPORAL_API_KEY);
+  if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
+    throw new ConfigError(['TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together']);
+  }
+  return {
+    temporal: {
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      tls: env.TEMPORAL_ADDRESS && tlsWanted
+        ? {
+            certPath: env.TEMPORAL_TLS_CERT_PATH,
+            keyPath: env.TEMPORAL_TLS_KEY_PATH,
+            caPath: env.TEMPORAL_TLS_CA_PATH,
+            serverName: env.TEMPORAL_TLS_SERVER_NAME,
+          }
+        : undefined,
+      apiKey: env.TEMPORAL_API_KEY,
+      uiUrl: env.TEMPORAL_UI_URL,
+    },
+    taskQueue: env.JOBLINE_TASK_QUEUE,
+    api: {
+      host: env.JOBLINE_API_HOST,
+      port: env.JOBLINE_API_PORT,
+      publicUrl: env.JOBLINE_PUBLIC_URL,
+      bodyLimitBytes: env.JOBLINE_BODY_LIMIT_BYTES,
+    },
+    embedded: {
+      cliPath: env.TEMPORAL_CLI_PATH ?? DEFAULT_CLI_PATH,
+      ip: env.JOBLINE_TEMPORAL_IP,
+      port: env.JOBLINE_TEMPORAL_PORT,
+      uiPort: env.JOBLINE_TEMPORAL_UI_PORT,
+      metricsPort: env.JOBLINE_TEMPORAL_METRICS_PORT,
+      dbFile: path.join(dataDir, 'temporal.db'),
+      retentionDays: env.JOBLINE_RETENTION_DAYS,
+    },
+    dataDir,
+    allowPrivateTargets: env.JOBLINE_ALLOW_PRIVATE_TARGETS,
+    worker: {
+      maxConcurrentActivities: env.JOBLINE_WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentWorkflowTasks: env.JOBLINE_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+      shutdownGraceMs: env.JOBLINE_SHUTDOWN_GRACE_MS,
+    },
+    logLevel: env.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * Terminology
+ * - job type: a kind of work declared once with `defineJobType` (name, input schema, activity, defaults).
+ * - job: one submission of a job type; a Temporal workflow whose id is the job id.
+ * - job spec: the job type's defaults merged with the request's overrides, resolved at the API and passed
+ *   to the workflow, which stays generic.
+ * - attempt: one execution of the job's activity; failed attempts are retried with jittered backoff.
+ * - dead letter: a job whose attempts are exhausted (or that failed non-retryably), parked until it is
+ *   retried or discarded.
+ * - task queue: where workers poll for work; every worker on it can run every job type.
+ * - worker: a stateless process that runs workflows and activities.
+ */
+import type { JobTypeDefinition } from './define';
+import { httpJob } from './http';
+
+export const JOB_TYPES: readonly JobTypeDefinition[] = [httpJob];
+
+const byName = new Map(JOB_TYPES.map((jobType) => [jobType.type, jobType]));
+
+export function findJobType(type: string): JobTypeDefinition | undefined {
+  return byName.get(type);
+}
+
+export function jobTypeNames(): string[] {
+  return [...byName.keys()];
+}

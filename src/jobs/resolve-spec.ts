@@ -1,0 +1,67 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { JobTypeDefinition } from './define';
+import type { JobSpec } from './spec';
+import type { SubmitJobRequest } from './submission';
+
+export interface ResolveOptions {
+  request: SubmitJobRequest;
+  jobType: JobTypeDefinition;
+  /** The input after the job type's schema applied its defaults. */
+  input: unknown;
+  idempotencyKey?: string;
+  correlationId?: string;
+  now?: Date;
+}
+
+/** Random ids never start with `idem-` (a UUID is hex), so the two kinds of id cannot collide. */
+export function jobIdFor(type: string, idempotencyKey?: string): string {
+  return idempotencyKey ? `${type}-idem-${idempotencyKey}` : `${type}-${randomUUID()}`;
+}
+
+/** Merges the job type's defaults with the request's overrides into the one spec the workflow runs. */
+export function resolveJobSpec(options: ResolveOptions): JobSpec {
+  const { request, jobType, input } = options;
+  const now = options.now ?? new Date();
+  const defaults = jobType.defaults;
+  const runAt =
+    request.runAt !== undefined
+      ? new Date(request.runAt).toISOString()
+      : request.delayMs
+        ? new Date(now.getTime() + request.delayMs).toISOString()
+        : undefined;
+  const retry = { ...defaults.retry, ...request.retry };
+  retry.maxIntervalMs = Math.max(retry.maxIntervalMs, retry.initialIntervalMs);
+  return {
+    id: jobIdFor(jobType.type, options.idempotencyKey),
+    type: jobType.type,
+    activity: jobType.activity,
+    input,
+    priority: request.priority ?? defaults.priority,
+    maxAttempts: request.maxAttempts ?? defaults.maxAttempts,
+    retry,
+    nonRetryableErrorTypes: defaults.nonRetryableErrorTypes,
+    attemptTimeoutMs: request.attemptTimeoutMs ?? defaults.attemptTimeoutMs,
+    timeoutMs: request.timeoutMs ?? defaults.timeoutMs,
+    heartbeatTimeoutMs: request.heartbeatTimeoutMs ?? defaults.heartbeatTimeoutMs,
+    runAt,
+    metadata: request.metadata ?? {},
+    correlationId: options.correlationId ?? randomUUID(),
+    createdAt: now.toISOString(),
+  };
+}
+
+/** A fingerprint of what the client asked for, to tell a retried request from a different one. */
+export function requestHash(request: SubmitJobRequest): string {
+  return createHash('sha256').update(stableStringify(request)).digest('hex');
+}
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

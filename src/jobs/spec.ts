@@ -1,0 +1,46 @@
+// Types only: imported by workflow code, so nothing here may pull in Node APIs or zod at run time.
+
+export interface RetrySettings {
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maxIntervalMs: number;
+  /**
+   * 0…1: each delay is the exponential delay minus up to this fraction of it, drawn at random
+   * (0 = none, 1 = "full jitter"). Delays never exceed the exponential curve, so maxIntervalMs holds.
+   */
+  jitter: number;
+}
+
+/** Everything the generic job workflow needs, resolved once at the edge (type defaults + request overrides). */
+export interface JobSpec {
+  id: string;
+  type: string;
+  /** The activity that does the work (from the job type). */
+  activity: string;
+  input: unknown;
+  /** 1 (highest) … 5 (lowest). */
+  priority: number;
+  maxAttempts: number;
+  retry: RetrySettings;
+  nonRetryableErrorTypes: string[];
+  attemptTimeoutMs: number;
+  timeoutMs: number;
+  heartbeatTimeoutMs: number;
+  /** ISO time; the job starts no earlier. */
+  runAt?: string;
+  metadata: Record<string, string>;
+  correlationId: string;
+  createdAt: string;
+}
+
+/** The second argument of every job activity: who is running and how to retry. */
+export interface AttemptContext {
+  jobId: string;
+  type: string;
+  correlationId: string;
+  maxAttempts: number;
+  retry: RetrySettings;
+}
+
+/** A job activity: takes the job's input, returns its result (small: large output goes to an artifact store). */
+export type JobActivity<I = unknown, R = unknown> = (input: I, context: AttemptContext) => Promise<R>;

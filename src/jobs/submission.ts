@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+const HOUR = 60 * 60_000;
+const DAY = 24 * HOUR;
+
+export const RetryOverrides = z
+  .object({
+    initialIntervalMs: z.number().int().min(1).max(DAY).optional(),
+    backoffCoefficient: z.number().min(1).max(100).optional(),
+    maxIntervalMs: z.number().int().min(1).max(DAY).optional(),
+    jitter: z.number().min(0).max(1).optional(),
+  })
+  .strict();
+
+/** The body of `POST /v1/jobs`. `input` is checked against the job type's own schema afterwards. */
+export const SubmitJobRequest = z
+  .object({
+    type: z.string().min(1).max(100),
+    input: z.unknown(),
+    priority: z.number().int().min(1).max(5).optional(),
+    maxAttempts: z.number().int().min(1).max(1_000).optional(),
+    retry: RetryOverrides.optional(),
+    attemptTimeoutMs: z.number().int().min(100).max(7 * DAY).optional(),
+    timeoutMs: z.number().int().min(100).max(365 * DAY).optional(),
+    heartbeatTimeoutMs: z.number().int().min(0).max(DAY).optional(),
+    runAt: z.iso.datetime({ offset: true }).optional(),
+    delayMs: z.number().int().min(0).max(365 * DAY).optional(),
+    metadata: z
+      .record(z.string().min(1).max(64), z.string().max(1_024))
+      .refine((m) => Object.keys(m).length <= 32, 'at most 32 entries')
+      .optional(),
+  })
+  .strict()
+  .refine((r) => !(r.runAt !== undefined && r.delayMs !== undefined), {
+    message: 'give runAt or delayMs, not both',
+    path: ['runAt'],
+  })
+  .refine((r) => r.input !== undefined, { message: 'input is required', path: ['input'] });
+
+export type SubmitJobRequest = z.infer<typeof SubmitJobRequest>;
+
+/** Idempotency keys become part of the job id, so they keep to characters that are safe in a URL path. */
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9._~-]+$/, 'use 1-200 of A-Z a-z 0-9 . _ ~ -');
+
+export const CorrelationId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');

@@ -1,0 +1,98 @@
+import { exitOnFatal } from './fatal';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createApp } from './api/app';
+import { listen } from './api/server';
+import { loadConfig, type Config } from './config';
+import { logger } from './logger';
+import { connectionOptions } from './temporal/connection-options';
+import { startDevServer, type DevServer } from './temporal/dev-server';
+import { ensureSearchAttributes, setRetention } from './temporal/namespace-setup';
+import { installRuntime } from './temporal/runtime';
+import { createJoblineWorker } from './worker';
+
+/**
+ * `npm start`: the whole of Jobline in one process. Without TEMPORAL_ADDRESS it first starts the embedded
+ * Temporal dev server (persisting to data/temporal.db). Ctrl-C drains the worker, then stops the API and
+ * the server, in that order.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  logger.level = config.logLevel;
+  installRuntime(logger, config.logLevel);
+
+  let devServer: DevServer | undefined;
+  if (!config.temporal.address) {
+    logger.info({ dbFile: config.embedded.dbFile }, 'starting the embedded Temporal dev server');
+    devServer = await startDevServer({
+      binary: config.embedded.cliPath,
+      ip: config.embedded.ip,
+      port: config.embedded.port,
+      uiPort: config.embedded.uiPort,
+      metricsPort: config.embedded.metricsPort,
+      dbFile: config.embedded.dbFile,
+      namespace: config.temporal.namespace,
+    });
+  }
+  const address = devServer?.address ?? config.temporal.address!;
+  const uiUrl = devServer?.uiUrl ?? config.temporal.uiUrl;
+
+  const clientConnection = await Connection.connect(connectionOptions(config.temporal, address));
+  const workerConnection = await NativeConnection.connect(connectionOptions(config.temporal, address));
+  try {
+    await prepareNamespace(clientConnection, config, Boolean(devServer));
+    const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+    const worker = await createJoblineWorker({ connection: workerConnection, config });
+    const app = createApp({
+      client,
+      namespace: config.temporal.namespace,
+      taskQueue: config.taskQueue,
+      logger,
+      bodyLimitBytes: config.api.bodyLimitBytes,
+      uiUrl,
+    });
+    const api = await listen(app, config.api.host, config.api.port);
+    printBanner({ apiUrl: config.api.publicUrl ?? api.url, uiUrl, address, config, devServer });
+
+    await worker.run(); // the Runtime turns SIGINT/SIGTERM into a graceful worker shutdown
+    logger.info('worker drained; stopping the API');
+    await api.close();
+  } finally {
+    await workerConnection.close();
+    await clientConnection.close();
+    if (devServer) {
+      logger.info('stopping the embedded Temporal dev server');
+      await devServer.stop();
+    }
+  }
+}
+
+async function prepareNamespace(connection: Connection, config: Config, embedded: boolean): Promise<void> {
+  const namespace = config.temporal.namespace;
+  try {
+    const added = await ensureSearchAttributes(connection, namespace);
+    if (added.length > 0) logger.info({ added }, 'registered missing search attributes');
+  } catch (err) {
+    // On a managed cluster the API key may lack operator rights; the attributes must then exist already.
+    logger.warn({ err }, 'could not check search attributes; job listing by status needs them');
+  }
+  if (embedded) await setRetention(connection, namespace, config.embedded.retentionDays);
+}
+
+function printBanner(info: { apiUrl: string; uiUrl?: string; address: string; config: Config; devServer?: DevServer }): void {
+  const lines = [
+    '',
+    'Jobline is running',
+    `  API:        ${info.apiUrl}   (try: curl ${info.apiUrl}/readyz)`,
+    `  Web UI:     ${info.uiUrl ?? '(not known: set TEMPORAL_UI_URL)'}`,
+    `  Temporal:   ${info.address}${info.devServer ? ' (embedded dev server)' : ''}`,
+    `  Namespace:  ${info.config.temporal.namespace}`,
+    `  Task queue: ${info.config.taskQueue}`,
+    ...(info.devServer?.metricsUrl ? [`  Metrics:    ${info.devServer.metricsUrl} (Temporal server)`] : []),
+    '  Press Ctrl-C to stop (running jobs finish or resume on the next start).',
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch(exitOnFatal('jobline'));

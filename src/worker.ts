@@ -1,0 +1,60 @@
+import { exitOnFatal } from './fatal';
+import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { loadConfig, type Config } from './config';
+import { logger } from './logger';
+import { connectionOptions } from './temporal/connection-options';
+import { installRuntime } from './temporal/runtime';
+
+export interface WorkerSetup {
+  connection: NativeConnection;
+  config: Config;
+  /** Prebuilt bundle (tests build it once); otherwise the worker bundles `src/workflows` itself. */
+  workflowBundle?: WorkflowBundle;
+}
+
+export function workflowsPath(): string {
+  return require.resolve('./workflows');
+}
+
+/** A Jobline worker: every job workflow and activity, on the configured task queue. */
+export function createJoblineWorker({ connection, config, workflowBundle }: WorkerSetup): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.taskQueue,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
+    activities: createActivities({ allowPrivateTargets: config.allowPrivateTargets }),
+    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+    // The SDK's default of 0 would cancel in-flight attempts the moment a shutdown starts.
+    shutdownGraceTime: config.worker.shutdownGraceMs,
+    shutdownForceTime: config.worker.shutdownGraceMs + 10_000,
+  });
+}
+
+/** The address a worker or API process uses: TEMPORAL_ADDRESS, or the embedded server `npm start` runs. */
+export function temporalAddress(config: Config): string {
+  return config.temporal.address ?? `${config.embedded.ip}:${config.embedded.port}`;
+}
+
+/** `npm run worker`: one worker process; run as many as you like against one server. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  logger.level = config.logLevel;
+  installRuntime(logger, config.logLevel);
+  const address = temporalAddress(config);
+  const connection = await NativeConnection.connect(connectionOptions(config.temporal, address));
+  try {
+    const worker = await createJoblineWorker({ connection, config });
+    logger.info({ address, namespace: config.temporal.namespace, taskQueue: config.taskQueue }, 'worker started');
+    await worker.run(); // returns after SIGINT/SIGTERM once in-flight tasks have drained
+    logger.info('worker stopped');
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch(exitOnFatal('worker'));
+}
