@@ -1,4 +1,6 @@
+import { EchoJobInput } from '../jobs/echo';
 import { HttpJobInput } from '../jobs/http';
+import { echo } from './echo';
 import { createHttpActivities, type HttpActivityDeps } from './http';
 import { jobAttempt } from './job-attempt';
 
@@ -12,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
   const http = createHttpActivities(deps);
   return {
     callHttp: jobAttempt(HttpJobInput, (input) => http.callHttp(input)),
+    echo: jobAttempt(EchoJobInput, echo),
   };
 }
 

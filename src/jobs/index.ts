@@ -11,9 +11,10 @@
  * - worker: a stateless process that runs workflows and activities.
  */
 import type { JobTypeDefinition } from './define';
+import { echoJob } from './echo';
 import { httpJob } from './http';
 
-export const JOB_TYPES: readonly JobTypeDefinition[] = [httpJob];
+export const JOB_TYPES: readonly JobTypeDefinition[] = [httpJob, echoJob];
 
 const byName = new Map(JOB_TYPES.map((jobType) => [jobType.type, jobType]));
 
