@@ -127,7 +127,9 @@ async function downloadRelease(cachedBinary) {
     log(`no release archive known for ${process.platform}/${process.arch}`);
     return undefined;
   }
-  const url = `https://temporal.download/cli/archive/v${PINNED_VERSION}?platform=${target.platform}&arch=${target.arch}`;
+  // JOBLINE_TEMPORAL_DOWNLOAD_URL points at a mirror (same query parameters) where the official host is not reachable.
+  const base = process.env.JOBLINE_TEMPORAL_DOWNLOAD_URL || `https://temporal.download/cli/archive/v${PINNED_VERSION}`;
+  const url = `${base}?platform=${target.platform}&arch=${target.arch}`;
   log(`downloading ${url} ...`);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobline-temporal-dl-'));
   try {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { CUSTOM_SEARCH_ATTRIBUTES } from './search-attributes';
@@ -14,6 +15,10 @@ export const JOBLINE_DYNAMIC_CONFIG: Record<string, unknown> = {
   'matching.useNewMatcher': true,
   'matching.numTaskqueueReadPartitions': 1,
   'matching.numTaskqueueWritePartitions': 1,
+  // Every timer (retry backoff, delayed start) fires no sooner than now + this shift, an allowance for
+  // clock skew between history hosts. A single-node dev server has no skew; the 1 s default would turn a
+  // 200 ms backoff into 1 s.
+  'history.timerProcessorMaxTimeShift': '100ms',
 };
 
 export interface DevServerOptions {
@@ -94,6 +99,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
   if (options.dbFile) fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
   const ip = options.ip ?? '127.0.0.1';
+  // Another server on our port would answer the readiness probe in our server's place.
+  for (const port of [options.port, options.uiPort, options.metricsPort]) {
+    if (port !== undefined && (await isPortTaken(ip, port))) {
+      throw new DevServerStartError(`port ${port} on ${ip} is already in use (another Temporal server or \`npm start\`?)`, '');
+    }
+  }
   const namespace = options.namespace ?? 'default';
   const child = spawn('sh', ['-c', WATCHDOG, 'jobline-temporal', options.binary, ...devServerArgs(options)], {
     detached: true,
@@ -141,6 +152,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
 }
 
+/** Only EADDRINUSE counts: any other bind error is the server's to report, with its own words. */
+function isPortTaken(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'EADDRINUSE'));
+    probe.listen(port, host, () => probe.close(() => resolve(false)));
+  });
+}
+
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   try {
@@ -167,7 +187,7 @@ async function waitUntilServing(
       try {
         // The namespace is registered a moment after the frontend opens; wait for both.
         await connection.workflowService.describeNamespace({ namespace });
-        return;
+        if (exitCode === undefined) return;
       } finally {
         await connection.close();
       }

@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import type { Worker } from '@temporalio/worker';
+import { createApp } from '../../src/api/app';
+import { listen, type RunningServer } from '../../src/api/server';
+import type { JobView } from '../../src/api/job-view';
+import { loadConfig, type Config } from '../../src/config';
+import { logger } from '../../src/logger';
+import { createJoblineWorker } from '../../src/worker';
+import { testEnv } from './temporal-env';
+
+/** A worker and an API on a task queue of their own, against the shared dev server. */
+export interface Stack {
+  taskQueue: string;
+  config: Config;
+  baseUrl: string;
+  /** POSTs a job; returns the status code and the body. */
+  submit(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: JobView & Record<string, unknown>; headers: Headers }>;
+  getJob(id: string): Promise<JobView>;
+  /** Polls GET /v1/jobs/{id} until `done` holds; fails with the last view when it never does. */
+  waitFor(id: string, done: (job: JobView) => boolean, timeoutMs?: number): Promise<JobView>;
+  stopWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  env?: Record<string, string>;
+  /** Start without a worker (API only). */
+  worker?: boolean;
+}
+
+const live = new Map<string, Stack>();
+
+export function liveStacks(): string[] {
+  return [...live.keys()];
+}
+
+export async function stopAllStacks(): Promise<void> {
+  await Promise.all([...live.values()].map((stack) => stack.stop()));
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const env = testEnv();
+  const taskQueue = `test-${randomUUID()}`;
+  const config = loadConfig({
+    TEMPORAL_ADDRESS: env.server.address,
+    JOBLINE_TASK_QUEUE: taskQueue,
+    JOBLINE_ALLOW_PRIVATE_TARGETS: '1',
+    JOBLINE_SHUTDOWN_GRACE_MS: '2000',
+    LOG_LEVEL: 'warn',
+    ...options.env,
+  });
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  if (options.worker !== false) {
+    worker = await createJoblineWorker({ connection: env.workerConnection, config, workflowBundle: env.workflowBundle });
+    running = worker.run();
+  }
+  const app = createApp({
+    client: env.client,
+    namespace: config.temporal.namespace,
+    taskQueue,
+    logger,
+    bodyLimitBytes: config.api.bodyLimitBytes,
+    uiUrl: 'http://ui.test',
+  });
+  const server: RunningServer = await listen(app, '127.0.0.1', 0);
+
+  const stopWorker = async () => {
+    if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    worker = undefined;
+  };
+
+  const stack: Stack = {
+    taskQueue,
+    config,
+    baseUrl: server.url,
+    async submit(body, headers = {}) {
+      const response = await fetch(`${server.url}/v1/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as JobView & Record<string, unknown>, headers: response.headers };
+    },
+    async getJob(id) {
+      const response = await fetch(`${server.url}/v1/jobs/${encodeURIComponent(id)}`);
+      if (response.status !== 200) throw new Error(`GET job ${id}: ${response.status} ${await response.text()}`);
+      return (await response.json()) as JobView;
+    },
+    async waitFor(id, done, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last: JobView | undefined;
+      while (Date.now() < deadline) {
+        last = await stack.getJob(id);
+        if (done(last)) return last;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`job ${id} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+    },
+    stopWorker,
+    async stop() {
+      live.delete(taskQueue);
+      await stopWorker();
+      await server.close();
+    },
+  };
+  live.set(taskQueue, stack);
+  return stack;
+}
