@@ -6,23 +6,15 @@ import {
   type Client,
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
-import { findJobType, jobTypeNames } from '../jobs';
-import { requestHash, resolveJobSpec } from '../jobs/resolve-spec';
-import { CorrelationId, IdempotencyKey, SubmitJobRequest } from '../jobs/submission';
-import { JobCorrelationIdKey, JobPriorityKey, JobStatusKey, JobTypeKey } from '../temporal/search-attributes';
 import type { JobMemo } from '../workflows/job-state';
 import { runJob } from '../workflows/run-job';
-import { HttpProblem, validationProblem } from './problem';
+import { prepareJob, type SubmitHeaders } from './prepare-job';
+import { HttpProblem } from './problem';
 import { jobLinks, toJobView, type JobView, type ViewLinks } from './job-view';
 import { pendingAttemptOf } from './pending-attempt';
 
 export interface JobServiceOptions extends ViewLinks {
   taskQueue: string;
-}
-
-export interface SubmitHeaders {
-  idempotencyKey?: string;
-  correlationId?: string;
 }
 
 export interface SubmitOutcome {
@@ -41,41 +33,13 @@ export class JobService {
   ) {}
 
   async submit(body: unknown, headers: SubmitHeaders): Promise<SubmitOutcome> {
-    const request = parseOrThrow(SubmitJobRequest, body);
-    const idempotencyKey = headers.idempotencyKey === undefined ? undefined : parseHeader(IdempotencyKey, headers.idempotencyKey, 'Idempotency-Key');
-    const correlationId = headers.correlationId === undefined ? undefined : parseHeader(CorrelationId, headers.correlationId, 'X-Correlation-Id');
-    const jobType = findJobType(request.type);
-    if (!jobType) {
-      throw new HttpProblem(400, 'unknown-job-type', `unknown job type "${request.type}"; known types: ${jobTypeNames().join(', ')}`, {
-        errors: [{ field: 'type', message: `must be one of: ${jobTypeNames().join(', ')}` }],
-      });
-    }
-    const input = jobType.input.safeParse(request.input);
-    if (!input.success) throw validationProblem(input.error, ['input']);
-
-    const spec = resolveJobSpec({ request, jobType, input: input.data, idempotencyKey, correlationId });
-    const hash = requestHash(request);
-    const memo: JobMemo = {
-      requestHash: hash,
-      createdAt: spec.createdAt,
-      runAt: spec.runAt,
-      correlationId: spec.correlationId,
-      metadata: spec.metadata,
-      maxAttempts: spec.maxAttempts,
-    };
+    const prepared = prepareJob(body, headers);
+    const { spec, idempotencyKey } = prepared;
     try {
       await this.client.workflow.start(runJob, {
+        ...prepared.startOptions,
         workflowId: spec.id,
         taskQueue: this.options.taskQueue,
-        args: [spec],
-        memo: memo as unknown as Record<string, unknown>,
-        typedSearchAttributes: [
-          { key: JobTypeKey, value: spec.type },
-          { key: JobStatusKey, value: spec.runAt ? 'scheduled' : 'active' },
-          { key: JobPriorityKey, value: spec.priority },
-          { key: JobCorrelationIdKey, value: spec.correlationId },
-        ],
-        priority: { priorityKey: spec.priority },
         // With an idempotency key the id is fixed: a second start must find the first, also once it has closed.
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
@@ -83,8 +47,7 @@ export class JobService {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError) || !idempotencyKey) throw err;
       const existing = await this.describe(spec.id);
-      const existingHash = (existing.memo as Partial<JobMemo> | undefined)?.requestHash;
-      if (existingHash !== hash) {
+      if ((existing.memo as Partial<JobMemo> | undefined)?.requestHash !== prepared.requestHash) {
         throw new HttpProblem(409, 'idempotency-conflict', `Idempotency-Key "${idempotencyKey}" was already used for a different ${spec.type} request`, {
           jobId: spec.id,
         });
@@ -140,20 +103,4 @@ export class JobService {
     const pending = await pendingAttemptOf(description, this.client.options.loadedDataConverter);
     return toJobView(description, pending, this.options);
   }
-}
-
-function parseOrThrow<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }, value: unknown): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw validationProblem(parsed.error);
-  return parsed.data;
-}
-
-function parseHeader(schema: typeof IdempotencyKey, value: string, header: string): string {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new HttpProblem(400, 'invalid-request', `${header}: ${parsed.error.issues[0]?.message ?? 'invalid'}`, {
-      errors: [{ field: `header:${header}`, message: parsed.error.issues[0]?.message ?? 'invalid' }],
-    });
-  }
-  return parsed.data;
 }

@@ -11,6 +11,7 @@ import {
   sleep,
   upsertMemo,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { AttemptContext, JobSpec } from '../jobs/spec';
 import { JobStatusKey } from '../temporal/search-attributes';
@@ -24,7 +25,9 @@ type AttemptFn = (input: unknown, context: AttemptContext) => Promise<AttemptOut
  * The generic job: waits for `runAt`, runs the job type's activity under the spec's retry policy, and
  * parks the job as a dead letter when the attempts run out, until an operator retries or discards it.
  */
-export async function runJob(spec: JobSpec): Promise<unknown> {
+export async function runJob(submitted: JobSpec): Promise<unknown> {
+  // A schedule starts every run from one stored spec; the run's own workflow id is the job id.
+  const spec: JobSpec = { ...submitted, id: workflowInfo().workflowId };
   let status: CoarseJobStatus = 'active';
   let input = spec.input;
   let round = 1;

@@ -1,0 +1,83 @@
+import type { WorkflowStartOptions } from '@temporalio/client';
+import { findJobType, jobTypeNames } from '../jobs';
+import { requestHash, resolveJobSpec } from '../jobs/resolve-spec';
+import type { JobSpec } from '../jobs/spec';
+import { CorrelationId, IdempotencyKey, SubmitJobRequest } from '../jobs/submission';
+import { JobCorrelationIdKey, JobPriorityKey, JobStatusKey, JobTypeKey } from '../temporal/search-attributes';
+import type { JobMemo } from '../workflows/job-state';
+import type { runJob } from '../workflows/run-job';
+import { HttpProblem, validationProblem } from './problem';
+
+export interface SubmitHeaders {
+  idempotencyKey?: string;
+  correlationId?: string;
+}
+
+/** A validated submission: the spec the workflow runs and how to start it. */
+export interface PreparedJob {
+  spec: JobSpec;
+  request: SubmitJobRequest;
+  requestHash: string;
+  idempotencyKey?: string;
+  memo: JobMemo;
+  /** Start options without the workflow id and task queue, which the caller decides. */
+  startOptions: Pick<WorkflowStartOptions<typeof runJob>, 'args' | 'memo' | 'typedSearchAttributes' | 'priority'>;
+}
+
+/**
+ * Validates a job submission (body and headers) and resolves it into a spec. Throws HttpProblem (4xx)
+ * naming the failing field; nothing is started here.
+ */
+export function prepareJob(body: unknown, headers: SubmitHeaders = {}): PreparedJob {
+  const parsed = SubmitJobRequest.safeParse(body);
+  if (!parsed.success) throw validationProblem(parsed.error);
+  const request = parsed.data;
+  const idempotencyKey = parseHeader(IdempotencyKey, headers.idempotencyKey, 'Idempotency-Key');
+  const correlationId = parseHeader(CorrelationId, headers.correlationId, 'X-Correlation-Id');
+  const jobType = findJobType(request.type);
+  if (!jobType) {
+    const known = jobTypeNames().join(', ');
+    throw new HttpProblem(400, 'unknown-job-type', `unknown job type "${request.type}"; known types: ${known}`, {
+      errors: [{ field: 'type', message: `must be one of: ${known}` }],
+    });
+  }
+  const input = jobType.input.safeParse(request.input);
+  if (!input.success) throw validationProblem(input.error, ['input']);
+
+  const spec = resolveJobSpec({ request, jobType, input: input.data, idempotencyKey, correlationId });
+  const hash = requestHash(request);
+  const memo: JobMemo = {
+    requestHash: hash,
+    createdAt: spec.createdAt,
+    runAt: spec.runAt,
+    correlationId: spec.correlationId,
+    metadata: spec.metadata,
+    maxAttempts: spec.maxAttempts,
+  };
+  return {
+    spec,
+    request,
+    requestHash: hash,
+    idempotencyKey,
+    memo,
+    startOptions: {
+      args: [spec],
+      memo: memo as unknown as Record<string, unknown>,
+      typedSearchAttributes: [
+        { key: JobTypeKey, value: spec.type },
+        { key: JobStatusKey, value: spec.runAt ? 'scheduled' : 'active' },
+        { key: JobPriorityKey, value: spec.priority },
+        { key: JobCorrelationIdKey, value: spec.correlationId },
+      ],
+      priority: { priorityKey: spec.priority },
+    },
+  };
+}
+
+function parseHeader(schema: typeof IdempotencyKey, value: string | undefined, header: string): string | undefined {
+  if (value === undefined) return undefined;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const message = parsed.error.issues[0]?.message ?? 'invalid';
+  throw new HttpProblem(400, 'invalid-request', `${header}: ${message}`, { errors: [{ field: `header:${header}`, message }] });
+}
