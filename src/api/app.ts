@@ -3,8 +3,11 @@ import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
 import type { LevelWithSilent } from 'pino';
 import type { Logger } from '../logger';
+import { DeadLetterService } from './dead-letters';
+import { JobReader } from './job-reader';
 import { JobService } from './job-service';
 import { HttpProblem, problemHandler } from './problem';
+import { deadLettersRouter } from './routes/dead-letters';
 import { healthRouter } from './routes/health';
 import { jobsRouter } from './routes/jobs';
 
@@ -21,7 +24,8 @@ export interface AppOptions {
 /** The HTTP API: a thin shell that validates, then starts, describes or signals workflows. */
 export function createApp(options: AppOptions): express.Express {
   const { client, logger } = options;
-  const jobs = new JobService(client, { taskQueue: options.taskQueue, namespace: options.namespace, uiUrl: options.uiUrl });
+  const reader = new JobReader(client, { namespace: options.namespace, uiUrl: options.uiUrl });
+  const jobs = new JobService(reader, options.taskQueue);
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -36,7 +40,8 @@ export function createApp(options: AppOptions): express.Express {
   // strict: false lets `null` or `42` through to the schema, which names what is wrong with them.
   app.use(express.json({ limit: options.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(healthRouter(client, options.namespace));
-  app.use(jobsRouter(jobs));
+  app.use(jobsRouter(jobs, reader));
+  app.use(deadLettersRouter(new DeadLetterService(reader)));
   app.use((req, _res, next) => next(new HttpProblem(404, 'not-found', `no route for ${req.method} ${req.path}`)));
   app.use(problemHandler(logger));
   return app;

@@ -2,20 +2,13 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
-  WorkflowNotFoundError,
-  type Client,
-  type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import type { JobMemo } from '../workflows/job-state';
 import { runJob } from '../workflows/run-job';
+import type { JobReader } from './job-reader';
+import { jobLinks, TERMINAL_STATUSES, type JobView } from './job-view';
 import { prepareJob, type SubmitHeaders } from './prepare-job';
 import { HttpProblem } from './problem';
-import { jobLinks, toJobView, type JobView, type ViewLinks } from './job-view';
-import { pendingAttemptOf } from './pending-attempt';
-
-export interface JobServiceOptions extends ViewLinks {
-  taskQueue: string;
-}
 
 export interface SubmitOutcome {
   /** False when an idempotency key matched an existing job. */
@@ -23,36 +16,37 @@ export interface SubmitOutcome {
   job: JobView;
 }
 
-const JOB_WORKFLOW = 'runJob';
-
-/** The API's only door to Temporal for jobs: it starts, describes and reads them, and never does their work. */
+/** Submitting, reading and cancelling jobs. The API only starts, describes and signals: it never does the work. */
 export class JobService {
   constructor(
-    private readonly client: Client,
-    private readonly options: JobServiceOptions,
+    private readonly reader: JobReader,
+    private readonly taskQueue: string,
   ) {}
 
   async submit(body: unknown, headers: SubmitHeaders): Promise<SubmitOutcome> {
     const prepared = prepareJob(body, headers);
     const { spec, idempotencyKey } = prepared;
     try {
-      await this.client.workflow.start(runJob, {
+      await this.reader.client.workflow.start(runJob, {
         ...prepared.startOptions,
         workflowId: spec.id,
-        taskQueue: this.options.taskQueue,
+        taskQueue: this.taskQueue,
         // With an idempotency key the id is fixed: a second start must find the first, also once it has closed.
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError) || !idempotencyKey) throw err;
-      const existing = await this.describe(spec.id);
+      const existing = await this.reader.describe(spec.id);
       if ((existing.memo as Partial<JobMemo> | undefined)?.requestHash !== prepared.requestHash) {
-        throw new HttpProblem(409, 'idempotency-conflict', `Idempotency-Key "${idempotencyKey}" was already used for a different ${spec.type} request`, {
-          jobId: spec.id,
-        });
+        throw new HttpProblem(
+          409,
+          'idempotency-conflict',
+          `Idempotency-Key "${idempotencyKey}" was already used for a different ${spec.type} request`,
+          { jobId: spec.id },
+        );
       }
-      return { created: false, job: await this.viewOf(existing) };
+      return { created: false, job: await this.reader.viewOf(existing) };
     }
     return {
       created: true,
@@ -67,40 +61,32 @@ export class JobService {
         metadata: spec.metadata,
         createdAt: spec.createdAt,
         ...(spec.runAt ? { scheduledFor: spec.runAt } : {}),
-        links: jobLinks(spec.id, this.options),
+        links: jobLinks(spec.id, this.reader.links),
       },
     };
   }
 
   async get(id: string): Promise<JobView> {
-    const description = await this.describe(id);
-    const view = await this.viewOf(description);
-    if (view.status === 'completed') view.result = await this.client.workflow.getHandle(id).result();
+    const view = await this.reader.view(id);
+    if (view.status === 'completed') view.result = await this.reader.client.workflow.getHandle(id).result();
     return view;
   }
 
   async result(id: string): Promise<unknown> {
-    const description = await this.describe(id);
-    if (description.status.name !== 'COMPLETED') {
-      const view = await this.viewOf(description);
+    const view = await this.reader.view(id);
+    if (view.status !== 'completed') {
       throw new HttpProblem(409, 'invalid-state', `job ${id} is ${view.status}, not completed`, { jobStatus: view.status });
     }
-    return this.client.workflow.getHandle(id).result();
+    return this.reader.client.workflow.getHandle(id).result();
   }
 
-  private async describe(id: string): Promise<WorkflowExecutionDescription> {
-    try {
-      const description = await this.client.workflow.getHandle(id).describe();
-      if (description.type !== JOB_WORKFLOW) throw new WorkflowNotFoundError('not a job', id, undefined);
-      return description;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new HttpProblem(404, 'job-not-found', `no job with id ${id}`);
-      throw err;
+  /** Requests cancellation; the running attempt hears it through its next heartbeat. */
+  async cancel(id: string): Promise<JobView> {
+    const view = await this.reader.view(id);
+    if (TERMINAL_STATUSES.has(view.status)) {
+      throw new HttpProblem(409, 'invalid-state', `job ${id} is already ${view.status}`, { jobStatus: view.status });
     }
-  }
-
-  private async viewOf(description: WorkflowExecutionDescription): Promise<JobView> {
-    const pending = await pendingAttemptOf(description, this.client.options.loadedDataConverter);
-    return toJobView(description, pending, this.options);
+    await this.reader.client.workflow.getHandle(id).cancel();
+    return view;
   }
 }

@@ -1,25 +1,27 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
+import { listJobs, ListJobsQuery } from '../job-listing';
+import type { JobReader } from '../job-reader';
 import type { JobService } from '../job-service';
-import { HttpProblem } from '../problem';
+import { validationProblem } from '../problem';
+import { jsonBody } from './body';
 
-function requireJson(req: Request): void {
-  if (!req.is('application/json')) {
-    throw new HttpProblem(415, 'unsupported-media-type', 'send the body as JSON with Content-Type: application/json');
-  }
-}
-
-export function jobsRouter(jobs: JobService): Router {
+export function jobsRouter(jobs: JobService, reader: JobReader): Router {
   const router = Router();
 
   router.post('/v1/jobs', async (req, res) => {
-    requireJson(req);
-    const { created, job } = await jobs.submit(req.body, {
+    const { created, job } = await jobs.submit(jsonBody(req), {
       idempotencyKey: req.get('idempotency-key'),
       correlationId: req.get('x-correlation-id'),
     });
     res.setHeader('X-Correlation-Id', job.correlationId);
     res.location(job.links.self);
     res.status(created ? 202 : 200).json(job);
+  });
+
+  router.get('/v1/jobs', async (req, res) => {
+    const query = ListJobsQuery.safeParse(req.query);
+    if (!query.success) throw validationProblem(query.error);
+    res.json(await listJobs(reader, query.data));
   });
 
   router.get('/v1/jobs/:id', async (req, res) => {
@@ -30,6 +32,11 @@ export function jobsRouter(jobs: JobService): Router {
 
   router.get('/v1/jobs/:id/result', async (req, res) => {
     res.json({ id: req.params.id, result: await jobs.result(req.params.id) });
+  });
+
+  router.post('/v1/jobs/:id/cancel', async (req, res) => {
+    const job = await jobs.cancel(req.params.id);
+    res.status(202).json({ ...job, cancelRequested: true });
   });
 
   return router;

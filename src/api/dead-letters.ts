@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { findJobType } from '../jobs';
+import type { JobStateSnapshot } from '../workflows/job-state';
+import { discardSignal, getJobStateQuery, retrySignal } from '../workflows/messages';
+import { listJobs, type JobPage } from './job-listing';
+import type { JobReader } from './job-reader';
+import type { JobView } from './job-view';
+import { HttpProblem, validationProblem } from './problem';
+
+export const RetryDeadLetterBody = z
+  .object({
+    /** A corrected input; validated against the job type's schema. Omit to retry with the same input. */
+    input: z.unknown().optional(),
+    reason: z.string().max(1_000).optional(),
+  })
+  .strict();
+
+export const DiscardDeadLetterBody = z.object({ reason: z.string().max(1_000).optional() }).strict();
+
+export const BulkRetryBody = z
+  .object({
+    type: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a job type name').optional(),
+    /** At most this many dead letters, oldest last (the listing is newest first). */
+    limit: z.number().int().min(1).max(1_000).default(100),
+    reason: z.string().max(1_000).optional(),
+  })
+  .strict();
+
+export interface DeadLetterDetail extends JobView {
+  /** The input the next retry will use, and every failure that parked the job. */
+  input?: unknown;
+  deadLetterHistory?: JobStateSnapshot['deadLetterHistory'];
+  round?: number;
+}
+
+const QUERY_DEADLINE_MS = 5_000;
+const SIGNAL_CONCURRENCY = 16;
+
+/** Parked jobs: list, inspect, retry with fresh attempts, discard. The same signals the `temporal` CLI sends. */
+export class DeadLetterService {
+  constructor(private readonly reader: JobReader) {}
+
+  list(query: { type?: string; limit: number; cursor?: string }): Promise<JobPage> {
+    return listJobs(this.reader, { ...query, status: 'dead_lettered' });
+  }
+
+  async inspect(id: string): Promise<DeadLetterDetail> {
+    const view = await this.requireDeadLettered(id);
+    // The input and history live in the workflow; a query needs a live worker, so it gets a deadline.
+    const { connection } = this.reader.client;
+    const state = await connection
+      .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => this.reader.client.workflow.getHandle(id).query(getJobStateQuery))
+      .catch(() => undefined);
+    return state ? { ...view, input: state.input, deadLetterHistory: state.deadLetterHistory, round: state.round } : view;
+  }
+
+  async retry(id: string, body: unknown): Promise<JobView> {
+    const request = parse(RetryDeadLetterBody, body);
+    const view = await this.requireDeadLettered(id);
+    if (request.input !== undefined) {
+      const jobType = findJobType(view.type);
+      const parsed = jobType?.input.safeParse(request.input);
+      if (parsed && !parsed.success) throw validationProblem(parsed.error, ['input']);
+      request.input = parsed?.data ?? request.input;
+    }
+    await this.reader.client.workflow.getHandle(id).signal(retrySignal, request);
+    return view;
+  }
+
+  async discard(id: string, body: unknown): Promise<JobView> {
+    const request = parse(DiscardDeadLetterBody, body);
+    const view = await this.requireDeadLettered(id);
+    await this.reader.client.workflow.getHandle(id).signal(discardSignal, request);
+    return view;
+  }
+
+  /** Retries every dead letter (of a type) up to `limit`; returns the ids it signalled. */
+  async retryAll(body: unknown): Promise<{ retried: string[] }> {
+    const request = parse(BulkRetryBody, body);
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    while (ids.length < request.limit) {
+      const page = await this.list({ type: request.type, limit: Math.min(100, request.limit - ids.length), cursor });
+      ids.push(...page.jobs.map((job) => job.id));
+      cursor = page.nextCursor;
+      if (!cursor) break;
+    }
+    const retried: string[] = [];
+    for (let i = 0; i < ids.length; i += SIGNAL_CONCURRENCY) {
+      await Promise.all(
+        ids.slice(i, i + SIGNAL_CONCURRENCY).map(async (id) => {
+          await this.reader.client.workflow.getHandle(id).signal(retrySignal, { reason: request.reason ?? 'bulk retry' });
+          retried.push(id);
+        }),
+      );
+    }
+    return { retried };
+  }
+
+  private async requireDeadLettered(id: string): Promise<JobView> {
+    const view = await this.reader.view(id);
+    if (view.status !== 'dead_lettered') {
+      throw new HttpProblem(409, 'invalid-state', `job ${id} is ${view.status}, not dead_lettered`, { jobStatus: view.status });
+    }
+    return view;
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body ?? {});
+  if (!parsed.success) throw validationProblem(parsed.error);
+  return parsed.data;
+}

@@ -1,0 +1,74 @@
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
+import { z } from 'zod';
+import { JOB_WORKFLOW, type JobReader } from './job-reader';
+import { JOB_STATUSES, toJobView, type JobStatus, type JobView } from './job-view';
+import { HttpProblem } from './problem';
+
+export const ListJobsQuery = z
+  .object({
+    type: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a job type name').optional(),
+    status: z.enum(JOB_STATUSES).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(8_192).optional(),
+  })
+  .strict();
+export type ListJobsQuery = z.infer<typeof ListJobsQuery>;
+
+export interface JobPage {
+  jobs: JobView[];
+  /** Pass as `cursor` for the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+/** Queued, running and retrying are one state in visibility: only the pending activity tells them apart. */
+const LIVE_STATUSES: ReadonlySet<JobStatus> = new Set(['queued', 'running', 'retrying']);
+
+/** The visibility query for a status. Terminated runs never got to update JobStatus, hence ExecutionStatus. */
+function statusClause(status: JobStatus): string {
+  if (LIVE_STATUSES.has(status)) return `JobStatus = 'active' AND ExecutionStatus = 'Running'`;
+  if (status === 'failed') return `(JobStatus = 'failed' OR ExecutionStatus = 'Terminated')`;
+  if (status === 'scheduled' || status === 'dead_lettered') return `JobStatus = '${status}' AND ExecutionStatus = 'Running'`;
+  return `JobStatus = '${status}'`;
+}
+
+export function visibilityQuery(query: Pick<ListJobsQuery, 'type' | 'status'>): string {
+  const clauses = [`WorkflowType = '${JOB_WORKFLOW}'`];
+  if (query.type) clauses.push(`JobType = '${query.type}'`);
+  if (query.status) clauses.push(statusClause(query.status));
+  return clauses.join(' AND ');
+}
+
+/** Lists jobs newest first from Temporal visibility; live jobs are described to tell their exact state. */
+export async function listJobs(reader: JobReader, query: ListJobsQuery): Promise<JobPage> {
+  const { client } = reader;
+  const namespace = client.options.namespace;
+  const response = await client.workflowService.listWorkflowExecutions({
+    namespace,
+    pageSize: query.limit,
+    nextPageToken: decodeCursor(query.cursor),
+    query: visibilityQuery(query),
+  });
+  const converter = client.options.loadedDataConverter;
+  const views = await Promise.all(
+    (response.executions ?? []).map(async (raw) => {
+      const info = await executionInfoFromRaw(raw, converter, raw, namespace);
+      if (info.status.name !== 'RUNNING') return toJobView(info, undefined, reader.links);
+      // The SQLite visibility store lags a moment behind; describe tells the live state.
+      return reader.viewOf(await client.workflow.getHandle(info.workflowId).describe());
+    }),
+  );
+  const jobs = query.status ? views.filter((job) => job.status === query.status) : views;
+  const token = response.nextPageToken;
+  return { jobs, ...(token && token.length > 0 ? { nextCursor: Buffer.from(token).toString('base64url') } : {}) };
+}
+
+function decodeCursor(cursor: string | undefined): Uint8Array | undefined {
+  if (!cursor) return undefined;
+  const bytes = Buffer.from(cursor, 'base64url');
+  if (bytes.length === 0) {
+    throw new HttpProblem(400, 'invalid-request', 'cursor: not a cursor from a previous page', {
+      errors: [{ field: 'cursor', message: 'not a cursor from a previous page' }],
+    });
+  }
+  return bytes;
+}
