@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import request from 'supertest';
+import { startStack, type Stack } from './support/stack';
+import { startTarget, type Target } from './support/target';
+import { testEnv } from './support/temporal-env';
+
+const FIXTURES = path.join(__dirname, 'fixtures', 'histories');
+
+async function replay(histories: Array<{ workflowId: string; history: unknown }>): Promise<void> {
+  const options = { workflowBundle: testEnv().workflowBundle };
+  for await (const result of Worker.runReplayHistories(options, histories.map((h) => ({ workflowId: h.workflowId, history: historyFromJSON(h.history) })))) {
+    assert.equal(result.error, undefined, `${result.workflowId} does not replay: ${String(result.error)}`);
+  }
+}
+
+/**
+ * Determinism: the job workflow must replay the histories it wrote. The fixtures were recorded by earlier
+ * versions and guard every change to the workflow; the fresh ones cover every path of the current code.
+ * `JOBLINE_RECORD_HISTORIES=1` stores the fresh ones as fixtures.
+ */
+describe('replaying job workflow histories', function () {
+  this.timeout(90_000);
+
+  it('replays the recorded fixture histories', async function () {
+    const files = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));
+    if (files.length === 0) this.skip();
+    await replay(files.map((file) => ({ workflowId: file, history: JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8')) })));
+  });
+
+  describe('fresh histories of every path', () => {
+    let stack: Stack;
+    let flaky: Target;
+    let broken: Target;
+    let rejecting: Target;
+    before(async () => {
+      stack = await startStack();
+      flaky = await startTarget([503, 200]);
+      broken = await startTarget([{ status: 400 }, 200]);
+      rejecting = await startTarget([{ status: 400 }]);
+    });
+    after(async () => {
+      await stack.stop();
+      await flaky.close();
+      await broken.close();
+      await rejecting.close();
+    });
+
+    it('replays completed, retried, dead-lettered then retried or discarded, cancelled, delayed and timed-out jobs', async () => {
+      const fast = { initialIntervalMs: 100 };
+      const api = request(stack.baseUrl);
+      const ids: Record<string, string> = {};
+      const submit = async (name: string, body: object) => {
+        ids[name] = (await stack.submit(body)).body.id;
+      };
+      await submit('completed', { type: 'echo', input: { value: 1 } });
+      await submit('retried', { type: 'http', input: { url: flaky.url }, retry: fast });
+      await submit('delayed', { type: 'echo', input: {}, delayMs: 500 });
+      await submit('timed-out', { type: 'echo', input: { sleepMs: 3_000 }, attemptTimeoutMs: 200, timeoutMs: 700, retry: fast });
+      await submit('dead-letter-retried', { type: 'http', input: { url: broken.url }, retry: fast });
+      await stack.waitFor(ids['dead-letter-retried']!, (j) => j.status === 'dead_lettered');
+      await api.post(`/v1/dead-letters/${ids['dead-letter-retried']}/retry`).expect(202);
+      await submit('dead-letter-discarded', { type: 'http', input: { url: rejecting.url }, retry: fast });
+      await stack.waitFor(ids['dead-letter-discarded']!, (j) => j.status === 'dead_lettered');
+      await api.post(`/v1/dead-letters/${ids['dead-letter-discarded']}/discard`).expect(202);
+      await submit('cancelled', { type: 'echo', input: { sleepMs: 30_000 } });
+      await stack.waitFor(ids.cancelled!, (j) => j.status === 'running');
+      await api.post(`/v1/jobs/${ids.cancelled}/cancel`).expect(202);
+
+      const final: Record<string, string> = {
+        completed: 'completed',
+        retried: 'completed',
+        delayed: 'completed',
+        'timed-out': 'timed_out',
+        'dead-letter-retried': 'completed',
+        'dead-letter-discarded': 'failed',
+        cancelled: 'cancelled',
+      };
+      await Promise.all(Object.entries(final).map(([name, status]) => stack.waitFor(ids[name]!, (j) => j.status === status, 20_000)));
+
+      const histories = await Promise.all(
+        Object.entries(ids).map(async ([name, id]) => {
+          const history = await testEnv().client.workflow.getHandle(id).fetchHistory();
+          return { name, workflowId: id, history: JSON.parse(historyToJSON(history)) as unknown };
+        }),
+      );
+      await replay(histories);
+      if (process.env.JOBLINE_RECORD_HISTORIES === '1') {
+        for (const { name, history } of histories) fs.writeFileSync(path.join(FIXTURES, `${name}.json`), `${JSON.stringify(history)}\n`);
+      }
+    });
+  });
+});
