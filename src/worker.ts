@@ -1,6 +1,7 @@
 import { exitOnFatal } from './fatal';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { correlationInterceptor } from './activities/correlation';
 import { loadConfig, type Config } from './config';
 import { logger } from './logger';
 import { connectionOptions } from './temporal/connection-options';
@@ -17,6 +18,11 @@ export function workflowsPath(): string {
   return require.resolve('./workflows');
 }
 
+/** Bundled with the workflows (a prebuilt bundle must be built with them too). */
+export function workflowInterceptorModules(): string[] {
+  return [require.resolve('./workflows/interceptors')];
+}
+
 /** A Jobline worker: every job workflow and activity, on the configured task queue. */
 export function createJoblineWorker({ connection, config, workflowBundle }: WorkerSetup): Promise<Worker> {
   return Worker.create({
@@ -25,6 +31,7 @@ export function createJoblineWorker({ connection, config, workflowBundle }: Work
     taskQueue: config.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: createActivities({ allowPrivateTargets: config.allowPrivateTargets }),
+    interceptors: { workflowModules: workflowInterceptorModules(), activity: [correlationInterceptor] },
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
     // The SDK's default of 0 would cancel in-flight attempts the moment a shutdown starts.

@@ -10,14 +10,14 @@ describe('priorities', function () {
   after(() => stack.stop());
 
   it('runs priority-1 jobs before most of a priority-5 backlog', async () => {
-    const backlog = [];
+    const backlog: string[] = [];
     for (let i = 0; i < 8; i += 1) {
       backlog.push((await stack.submit({ type: 'echo', input: { value: `low-${i}`, sleepMs: 300 }, priority: 5 })).body.id);
     }
     // Wait until the backlog is really queued behind the first one.
     await stack.waitFor(backlog[0]!, (j) => j.status === 'running');
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const urgent = [];
+    const urgent: string[] = [];
     for (let i = 0; i < 3; i += 1) {
       urgent.push((await stack.submit({ type: 'echo', input: { value: `high-${i}`, sleepMs: 300 }, priority: 1 })).body.id);
     }

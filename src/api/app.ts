@@ -10,6 +10,8 @@ import { HttpProblem, problemHandler } from './problem';
 import { deadLettersRouter } from './routes/dead-letters';
 import { healthRouter } from './routes/health';
 import { jobsRouter } from './routes/jobs';
+import { schedulesRouter } from './routes/schedules';
+import { ScheduleService } from './schedule-service';
 
 export interface AppOptions {
   client: Client;
@@ -42,6 +44,7 @@ export function createApp(options: AppOptions): express.Express {
   app.use(healthRouter(client, options.namespace));
   app.use(jobsRouter(jobs, reader));
   app.use(deadLettersRouter(new DeadLetterService(reader)));
+  app.use(schedulesRouter(new ScheduleService(client, { taskQueue: options.taskQueue, namespace: options.namespace, uiUrl: options.uiUrl })));
   app.use((req, _res, next) => next(new HttpProblem(404, 'not-found', `no route for ${req.method} ${req.path}`)));
   app.use(problemHandler(logger));
   return app;

@@ -25,6 +25,8 @@ const TITLES: Record<string, string> = {
   'payload-too-large': 'The body is too large',
   'unknown-job-type': 'Unknown job type',
   'job-not-found': 'No such job',
+  'schedule-not-found': 'No such schedule',
+  'schedule-exists': 'A schedule with this id already exists',
   'not-found': 'No such resource',
   'idempotency-conflict': 'The idempotency key was used for a different request',
   'invalid-state': 'The job is not in a state that allows this',

@@ -8,7 +8,7 @@ import { logger } from '../../src/logger';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { freePort } from '../../src/temporal/free-port';
 import { installRuntime } from '../../src/temporal/runtime';
-import { workflowsPath } from '../../src/worker';
+import { workflowInterceptorModules, workflowsPath } from '../../src/worker';
 
 /** The one real Temporal dev server (and the things built once) that every test in a run shares. */
 export interface TestEnv {
@@ -29,13 +29,14 @@ export function testEnv(): TestEnv {
 }
 
 export async function startTestEnv(): Promise<TestEnv> {
+  // The SDK hands warnings on to our logger, which drops them unless a test (or LOG_LEVEL) asks for them.
   logger.level = process.env.LOG_LEVEL ?? 'error';
-  installRuntime(logger, logger.level);
+  installRuntime(logger, 'warn');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobline-test-'));
   const cliPath = process.env.TEMPORAL_CLI_PATH ?? DEFAULT_CLI_PATH;
   const [server, workflowBundle] = await Promise.all([
     startDevServer({ binary: cliPath, port: await freePort(), dbFile: path.join(dataDir, 'temporal.db') }),
-    bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: { ...silentWebpackLogger } }),
+    bundleWorkflowCode({ workflowsPath: workflowsPath(), workflowInterceptorModules: workflowInterceptorModules(), logger: silentWebpackLogger }),
   ]);
   const clientConnection = await Connection.connect({ address: server.address });
   const workerConnection = await NativeConnection.connect({ address: server.address });
