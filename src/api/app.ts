@@ -8,6 +8,7 @@ import { JobReader } from './job-reader';
 import { JobService } from './job-service';
 import { HttpProblem, problemHandler } from './problem';
 import { deadLettersRouter } from './routes/dead-letters';
+import { docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
 import { jobsRouter } from './routes/jobs';
 import { schedulesRouter } from './routes/schedules';
@@ -42,6 +43,7 @@ export function createApp(options: AppOptions): express.Express {
   // strict: false lets `null` or `42` through to the schema, which names what is wrong with them.
   app.use(express.json({ limit: options.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(healthRouter(client, options.namespace));
+  app.use(docsRouter());
   app.use(jobsRouter(jobs, reader));
   app.use(deadLettersRouter(new DeadLetterService(reader)));
   app.use(schedulesRouter(new ScheduleService(client, { taskQueue: options.taskQueue, namespace: options.namespace, uiUrl: options.uiUrl })));

@@ -1,0 +1,193 @@
+import { z } from 'zod';
+import { JOB_TYPES } from '../jobs';
+import { SubmitJobRequest } from '../jobs/submission';
+import { JOB_STATUSES } from './job-view';
+import { BulkRetryBody, DiscardDeadLetterBody, RetryDeadLetterBody } from './dead-letters';
+
+type JsonSchema = Record<string, unknown>;
+
+/** JSON Schema of what a client sends (defaults optional), as OpenAPI 3.1 embeds it. */
+export function requestSchema(schema: z.ZodType): JsonSchema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The job id (= the Temporal workflow id)' };
+
+const JOB_VIEW: JsonSchema = {
+  type: 'object',
+  required: ['id', 'type', 'status', 'attempts', 'maxAttempts', 'priority', 'correlationId', 'metadata', 'createdAt', 'links'],
+  properties: {
+    id: { type: 'string' },
+    type: { type: 'string' },
+    status: { type: 'string', enum: [...JOB_STATUSES] },
+    attempts: { type: 'integer', description: 'Attempts in the current round (a retry from the dead letters starts a new round)' },
+    maxAttempts: { type: 'integer' },
+    priority: { type: 'integer', minimum: 1, maximum: 5 },
+    correlationId: { type: 'string' },
+    metadata: { type: 'object', additionalProperties: { type: 'string' } },
+    createdAt: { type: 'string', format: 'date-time' },
+    scheduledFor: { type: 'string', format: 'date-time' },
+    startedAt: { type: 'string', format: 'date-time', description: 'Start of the current (or last) attempt' },
+    completedAt: { type: 'string', format: 'date-time' },
+    nextAttemptAt: { type: 'string', format: 'date-time' },
+    lastError: {
+      type: 'object',
+      properties: {
+        type: { type: 'string' },
+        message: { type: 'string' },
+        attempt: { type: 'integer' },
+        timeout: { type: 'string', enum: ['attempt', 'heartbeat', 'overall'] },
+      },
+    },
+    progress: {
+      type: 'object',
+      properties: { done: { type: 'number' }, total: { type: 'number' }, unit: { type: 'string' }, percent: { type: 'number' } },
+    },
+    result: { description: 'The job result, once completed' },
+    links: {
+      type: 'object',
+      properties: { self: { type: 'string' }, result: { type: 'string' }, webUi: { type: 'string' } },
+    },
+  },
+};
+
+/** The OpenAPI document, generated from the same zod schemas that validate requests; new job types appear by themselves. */
+export function openApiDocument(): JsonSchema {
+  const jobTypeSchemas = Object.fromEntries(
+    JOB_TYPES.map((jobType) => [
+      `Submit_${jobType.type}`,
+      {
+        ...requestSchema(SubmitJobRequest),
+        description: jobType.description,
+        properties: {
+          ...(requestSchema(SubmitJobRequest).properties as JsonSchema),
+          type: { const: jobType.type },
+          input: requestSchema(jobType.input),
+        },
+      },
+    ]),
+  );
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Jobline',
+      version: '1',
+      description: 'Durable background jobs over HTTP, on Temporal. Every error is application/problem+json.',
+    },
+    paths: {
+      '/v1/jobs': {
+        post: {
+          summary: 'Submit a job',
+          parameters: [
+            { name: 'Idempotency-Key', in: 'header', schema: { type: 'string', pattern: '^[A-Za-z0-9._~-]{1,200}$' } },
+            { name: 'X-Correlation-Id', in: 'header', schema: { type: 'string', maxLength: 128 } },
+          ],
+          requestBody: { required: true, content: json({ oneOf: JOB_TYPES.map((t) => ref(`Submit_${t.type}`)) }) },
+          responses: {
+            202: { description: 'Accepted; Location names the job', content: json(ref('Job')) },
+            200: { description: 'The job this Idempotency-Key already started', content: json(ref('Job')) },
+            400: problem('Invalid request (the failing fields are listed)'),
+            409: problem('The Idempotency-Key was used for a different request'),
+            413: problem('Body too large'),
+            415: problem('Body is not JSON'),
+          },
+        },
+        get: {
+          summary: 'List jobs (newest first)',
+          parameters: [
+            { name: 'type', in: 'query', schema: { type: 'string' } },
+            { name: 'status', in: 'query', schema: { type: 'string', enum: [...JOB_STATUSES] } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: { 200: { description: 'A page of jobs', content: json(ref('JobPage')) }, 400: problem('Bad filter') },
+        },
+      },
+      '/v1/jobs/{id}': {
+        get: { summary: 'A job', parameters: [idParam], responses: { 200: { description: 'The job', content: json(ref('Job')) }, 404: problem('No such job') } },
+      },
+      '/v1/jobs/{id}/result': {
+        get: {
+          summary: "A completed job's result",
+          parameters: [idParam],
+          responses: { 200: { description: 'The result', content: json({ type: 'object' }) }, 404: problem('No such job'), 409: problem('Not completed') },
+        },
+      },
+      '/v1/jobs/{id}/cancel': {
+        post: {
+          summary: 'Cancel a job (the running attempt is cancelled through its heartbeat)',
+          parameters: [idParam],
+          responses: { 202: { description: 'Cancellation requested', content: json(ref('Job')) }, 404: problem('No such job'), 409: problem('Already finished') },
+        },
+      },
+      '/v1/dead-letters': {
+        get: {
+          summary: 'List dead-lettered jobs',
+          parameters: [
+            { name: 'type', in: 'query', schema: { type: 'string' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: { 200: { description: 'A page of dead letters', content: json(ref('JobPage')) } },
+        },
+      },
+      '/v1/dead-letters/retry': {
+        post: {
+          summary: 'Retry dead letters in bulk (optionally of one type)',
+          requestBody: { required: true, content: json(requestSchema(BulkRetryBody)) },
+          responses: { 202: { description: 'The ids signalled', content: json({ type: 'object', properties: { retried: { type: 'array', items: { type: 'string' } } } }) } },
+        },
+      },
+      '/v1/dead-letters/{id}': {
+        get: {
+          summary: 'Inspect a dead letter: input, error and the history of its failures',
+          parameters: [idParam],
+          responses: { 200: { description: 'The dead letter', content: json(ref('Job')) }, 404: problem('No such job'), 409: problem('Not dead-lettered') },
+        },
+      },
+      '/v1/dead-letters/{id}/retry': {
+        post: {
+          summary: 'Run a dead letter again with fresh attempts, optionally with a corrected input',
+          parameters: [idParam],
+          requestBody: { required: false, content: json(requestSchema(RetryDeadLetterBody)) },
+          responses: { 202: { description: 'Retry requested', content: json(ref('Job')) }, 400: problem('Invalid input'), 404: problem('No such job'), 409: problem('Not dead-lettered') },
+        },
+      },
+      '/v1/dead-letters/{id}/discard': {
+        post: {
+          summary: 'Discard a dead letter: it ends as failed',
+          parameters: [idParam],
+          requestBody: { required: false, content: json(requestSchema(DiscardDeadLetterBody)) },
+          responses: { 202: { description: 'Discard requested', content: json(ref('Job')) }, 404: problem('No such job'), 409: problem('Not dead-lettered') },
+        },
+      },
+      '/v1/job-types': {
+        get: { summary: 'The job types, their input schemas and defaults', responses: { 200: { description: 'Job types', content: json({ type: 'object' }) } } },
+      },
+      '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'Serving' } } } },
+      '/readyz': { get: { summary: 'Readiness: Temporal answers', responses: { 200: { description: 'Ready' }, 503: problem('Temporal unavailable') } } },
+    },
+    components: {
+      schemas: {
+        ...jobTypeSchemas,
+        Job: JOB_VIEW,
+        JobPage: { type: 'object', required: ['jobs'], properties: { jobs: { type: 'array', items: ref('Job') }, nextCursor: { type: 'string' } } },
+        Problem: {
+          type: 'object',
+          required: ['type', 'title', 'status', 'detail'],
+          properties: {
+            type: { type: 'string' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            detail: { type: 'string' },
+            errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+          },
+        },
+      },
+    },
+  };
+}
