@@ -7,7 +7,7 @@ import { loadConfig, type Config } from './config';
 import { logger } from './logger';
 import { connectionOptions } from './temporal/connection-options';
 import { startDevServer, type DevServer } from './temporal/dev-server';
-import { ensureSearchAttributes, setRetention } from './temporal/namespace-setup';
+import { prepareNamespace } from './temporal/namespace-setup';
 import { installRuntime } from './temporal/runtime';
 import { createJoblineWorker } from './worker';
 
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const clientConnection = await Connection.connect(connectionOptions(config.temporal, address));
   const workerConnection = await NativeConnection.connect(connectionOptions(config.temporal, address));
   try {
-    await prepareNamespace(clientConnection, config, Boolean(devServer));
+    await prepareNamespace(clientConnection, config.temporal.namespace, logger, devServer ? config.embedded.retentionDays : undefined);
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
     const worker = await createJoblineWorker({ connection: workerConnection, config });
     const app = createApp({
@@ -65,18 +65,6 @@ async function main(): Promise<void> {
       await devServer.stop();
     }
   }
-}
-
-async function prepareNamespace(connection: Connection, config: Config, embedded: boolean): Promise<void> {
-  const namespace = config.temporal.namespace;
-  try {
-    const added = await ensureSearchAttributes(connection, namespace);
-    if (added.length > 0) logger.info({ added }, 'registered missing search attributes');
-  } catch (err) {
-    // On a managed cluster the API key may lack operator rights; the attributes must then exist already.
-    logger.warn({ err }, 'could not check search attributes; job listing by status needs them');
-  }
-  if (embedded) await setRetention(connection, namespace, config.embedded.retentionDays);
 }
 
 function printBanner(info: { apiUrl: string; uiUrl?: string; address: string; config: Config; devServer?: DevServer }): void {

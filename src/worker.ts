@@ -1,10 +1,12 @@
 import { exitOnFatal } from './fatal';
+import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { correlationInterceptor } from './activities/correlation';
 import { loadConfig, type Config } from './config';
 import { logger } from './logger';
 import { connectionOptions } from './temporal/connection-options';
+import { prepareNamespace } from './temporal/namespace-setup';
 import { installRuntime } from './temporal/runtime';
 
 export interface WorkerSetup {
@@ -51,7 +53,10 @@ async function main(): Promise<void> {
   logger.level = config.logLevel;
   installRuntime(logger, config.logLevel);
   const address = temporalAddress(config);
-  const connection = await NativeConnection.connect(connectionOptions(config.temporal, address));
+  const options = connectionOptions(config.temporal, address);
+  const client = await Connection.connect(options);
+  await prepareNamespace(client, config.temporal.namespace, logger).finally(() => client.close());
+  const connection = await NativeConnection.connect(options);
   try {
     const worker = await createJoblineWorker({ connection, config });
     logger.info({ address, namespace: config.temporal.namespace, taskQueue: config.taskQueue }, 'worker started');

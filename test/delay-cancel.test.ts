@@ -55,6 +55,15 @@ describe('cancellation', function () {
     assert.equal(again.body.type, '/problems/invalid-state');
   });
 
+  it('shows the progress a running job reports through its heartbeats', async () => {
+    const { body } = await stack.submit({ type: 'echo', input: { sleepMs: 4_000 } });
+    const job = await stack.waitFor(body.id, (j) => j.status === 'running' && (j.progress?.done ?? 0) >= 1_000, 10_000);
+    assert.equal(job.progress?.total, 4_000);
+    assert.equal(job.progress?.unit, 'ms');
+    assert.ok(job.progress!.percent! >= 25 && job.progress!.percent! < 100);
+    await request(stack.baseUrl).post(`/v1/jobs/${body.id}/cancel`).expect(202);
+  });
+
   it('cancels a scheduled job before it runs', async () => {
     const { body } = await stack.submit({ type: 'echo', input: {}, delayMs: 60_000 });
     await request(stack.baseUrl).post(`/v1/jobs/${body.id}/cancel`).expect(202);

@@ -41,7 +41,7 @@ describe('retries and timeouts', function () {
     const differences = allGaps[0]!.map((gap, i) => Math.abs(gap - allGaps[1]![i]!));
     assert.ok(Math.max(...differences) > 15, `jitter should set the two jobs apart: ${JSON.stringify(allGaps)}`);
     // For the README: the measured gaps of one run.
-    process.env.JOBLINE_TEST_REPORT && process.stdout.write(`backoff gaps (ms): ${JSON.stringify(allGaps)}\n`);
+    if (process.env.JOBLINE_TEST_REPORT) process.stdout.write(`backoff gaps (ms): ${JSON.stringify(allGaps)}\n`);
   });
 
   it('a per-attempt timeout retries the attempt, and dead-letters saying which timeout fired', async () => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { jitteredDelayMs } from '../src/activities/backoff';
 import { parseRetryAfter } from '../src/activities/http';
+import { createActivities } from '../src/activities';
 import { isPrivateAddress } from '../src/activities/network-guard';
+import { JOB_TYPES } from '../src/jobs';
 
 describe('backoff with jitter', () => {
   const retry = { initialIntervalMs: 1_000, backoffCoefficient: 2, maxIntervalMs: 10_000, jitter: 0.2 };
@@ -47,5 +49,13 @@ describe('private address guard', () => {
     for (const address of ['93.184.216.34', '8.8.8.8', '2606:4700::1111', '172.32.0.1']) {
       assert.equal(isPrivateAddress(address), false, address);
     }
+  });
+});
+
+describe('job type registry', () => {
+  it('every job type names an activity the worker registers, and has a unique name', () => {
+    const activities: Record<string, unknown> = createActivities({ allowPrivateTargets: false });
+    for (const jobType of JOB_TYPES) assert.equal(typeof activities[jobType.activity], 'function', `${jobType.type} → ${jobType.activity}`);
+    assert.equal(new Set(JOB_TYPES.map((t) => t.type)).size, JOB_TYPES.length);
   });
 });

@@ -32,6 +32,25 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   return missing.map(([name]) => name);
 }
 
+/**
+ * What every Jobline process checks at start-up: the search attributes exist (a managed cluster may deny
+ * the operator call; then they must have been created already) and, on the embedded server, retention.
+ */
+export async function prepareNamespace(
+  connection: Connection,
+  namespace: string,
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void },
+  retentionDays?: number,
+): Promise<void> {
+  try {
+    const added = await ensureSearchAttributes(connection, namespace);
+    if (added.length > 0) log.info({ added }, 'registered missing search attributes');
+  } catch (err) {
+    log.warn({ err }, 'could not check search attributes; listing jobs by status needs them');
+  }
+  if (retentionDays !== undefined) await setRetention(connection, namespace, retentionDays);
+}
+
 /** Sets how long closed jobs stay in Temporal (the dev server's default is 24 h and has no flag). */
 export async function setRetention(connection: Connection, namespace: string, days: number): Promise<void> {
   await connection.workflowService.updateNamespace({
