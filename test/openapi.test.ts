@@ -13,7 +13,7 @@ describe('OpenAPI document and docs page', function () {
   it('serves /openapi.json with every route and a request schema per job type, generated from the zod schemas', async () => {
     const doc = (await request(stack.baseUrl).get('/openapi.json').expect(200)).body;
     assert.equal(doc.openapi, '3.1.0');
-    for (const path of ['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/result', '/v1/jobs/{id}/cancel', '/v1/dead-letters', '/v1/dead-letters/{id}/retry', '/v1/dead-letters/{id}/discard']) {
+    for (const path of ['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/result', '/v1/jobs/{id}/cancel', '/v1/dead-letters', '/v1/dead-letters/{id}/retry', '/v1/dead-letters/{id}/discard', '/v1/schedules', '/v1/schedules/{id}', '/v1/schedules/{id}/trigger']) {
       assert.ok(doc.paths[path], `${path} documented`);
     }
     for (const jobType of JOB_TYPES) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JOB_TYPES } from '../jobs';
 import { SubmitJobRequest } from '../jobs/submission';
+import { CreateScheduleRequest, ScheduleNoteRequest } from '../schedules/schedule-request';
 import { JOB_STATUSES } from './job-view';
 import { BulkRetryBody, DiscardDeadLetterBody, RetryDeadLetterBody } from './dead-letters';
 
@@ -15,6 +16,7 @@ export function requestSchema(schema: z.ZodType): JsonSchema {
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+const scheduleParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The schedule id' };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The job id (= the Temporal workflow id)' };
 
 const JOB_VIEW: JsonSchema = {
@@ -165,6 +167,31 @@ export function openApiDocument(): JsonSchema {
           responses: { 202: { description: 'Discard requested', content: json(ref('Job')) }, 404: problem('No such job'), 409: problem('Not dead-lettered') },
         },
       },
+      '/v1/schedules': {
+        post: {
+          summary: 'Create a recurring job (a Temporal Schedule); each run is an ordinary job',
+          requestBody: { required: true, content: json(requestSchema(CreateScheduleRequest)) },
+          responses: { 201: { description: 'Created', content: json(ref('Schedule')) }, 400: problem('Invalid request'), 409: problem('The id exists') },
+        },
+        get: { summary: "List Jobline's schedules", responses: { 200: { description: 'Schedules', content: json({ type: 'object', properties: { schedules: { type: 'array', items: ref('Schedule') } } }) } } },
+      },
+      '/v1/schedules/{id}': {
+        get: { summary: 'A schedule with its next and recent runs', parameters: [scheduleParam], responses: { 200: { description: 'The schedule', content: json(ref('Schedule')) }, 404: problem('No such schedule') } },
+        delete: { summary: 'Delete a schedule (started runs go on)', parameters: [scheduleParam], responses: { 204: { description: 'Deleted' }, 404: problem('No such schedule') } },
+      },
+      ...Object.fromEntries(
+        (['pause', 'resume', 'trigger'] as const).map((action) => [
+          `/v1/schedules/{id}/${action}`,
+          {
+            post: {
+              summary: action === 'trigger' ? 'Run now (the overlap policy applies)' : `${action[0]!.toUpperCase()}${action.slice(1)} a schedule`,
+              parameters: [scheduleParam],
+              requestBody: { required: false, content: json(requestSchema(ScheduleNoteRequest)) },
+              responses: { [action === 'trigger' ? 202 : 200]: { description: 'The schedule', content: json(ref('Schedule')) }, 404: problem('No such schedule') },
+            },
+          },
+        ]),
+      ),
       '/v1/job-types': {
         get: { summary: 'The job types, their input schemas and defaults', responses: { 200: { description: 'Job types', content: json({ type: 'object' }) } } },
       },
@@ -175,6 +202,11 @@ export function openApiDocument(): JsonSchema {
       schemas: {
         ...jobTypeSchemas,
         Job: JOB_VIEW,
+        Schedule: {
+          type: 'object',
+          description: 'id, spec (cron/interval/timezone), job, overlap, paused, note, nextRunAt(s), recentRuns, createdAt',
+          properties: { id: { type: 'string' }, paused: { type: 'boolean' }, overlap: { type: 'string' } },
+        },
         JobPage: { type: 'object', required: ['jobs'], properties: { jobs: { type: 'array', items: ref('Job') }, nextCursor: { type: 'string' } } },
         Problem: {
           type: 'object',

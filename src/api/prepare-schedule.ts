@@ -9,6 +9,8 @@ import { fieldErrors, HttpProblem, type FieldError } from './problem';
 
 type RunJobAction = ScheduleOptionsStartWorkflowAction<typeof runJob>;
 
+const CATCHUP_WINDOW = '1 hour';
+
 /** A validated schedule: the request as parsed, its job as prepareJob resolved it, and the create options. */
 export interface PreparedSchedule {
   request: CreateScheduleRequest;
@@ -83,7 +85,8 @@ function scheduleOptions(request: CreateScheduleRequest, job: PreparedJob, taskQ
       timezone: request.timezone,
     },
     action,
-    policies: { overlap: toTemporalOverlap(request.overlap) },
+    // Runs missed while the server was down are caught up for an hour, not for the SDK's default year.
+    policies: { overlap: toTemporalOverlap(request.overlap), catchupWindow: CATCHUP_WINDOW },
     state: { paused: request.paused, note: request.note },
     memo: { [SCHEDULE_MEMO_KEY]: memo },
   };
