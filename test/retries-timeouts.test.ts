@@ -32,9 +32,10 @@ describe('retries and timeouts', function () {
       allGaps.push(gaps);
       gaps.forEach((gap, i) => {
         const curve = retry.initialIntervalMs * retry.backoffCoefficient ** i;
-        // Within [1 - jitter, 1] of the curve, plus the time a retry takes to be dispatched.
+        // Within [1 - jitter, 1] of the curve, plus the time a retry takes to be dispatched (generous: CI
+        // machines are busy; the growth and spread checks are the point).
         assert.ok(gap >= curve * (1 - retry.jitter) - 20, `gap ${i + 1} was ${gap} ms, curve ${curve}`);
-        assert.ok(gap <= curve + 400, `gap ${i + 1} was ${gap} ms, curve ${curve}`);
+        assert.ok(gap <= curve + 1_000, `gap ${i + 1} was ${gap} ms, curve ${curve}`);
         if (i > 0) assert.ok(gap > gaps[i - 1]!, `gaps must grow: ${gaps.join(', ')}`);
       });
     }
