@@ -1,9 +1,16 @@
 import { Context } from '@temporalio/activity';
 import type { EchoJobInput } from '../jobs/echo';
+import type { AttemptContext } from '../jobs/spec';
 
 const HEARTBEAT_EVERY_MS = 1_000;
 
-export async function echo(input: EchoJobInput): Promise<{ value: unknown }> {
+export interface EchoResult {
+  value: unknown;
+  /** In a pipeline: the `value` each dependency returned, by node id (values only, so results never nest). */
+  received?: Record<string, unknown>;
+}
+
+export async function echo(input: EchoJobInput, attempt?: AttemptContext): Promise<EchoResult> {
   const context = Context.current();
   let remaining = input.sleepMs;
   while (remaining > 0) {
@@ -12,5 +19,10 @@ export async function echo(input: EchoJobInput): Promise<{ value: unknown }> {
     remaining -= step;
     context.heartbeat({ progress: { done: input.sleepMs - remaining, total: input.sleepMs, unit: 'ms' } });
   }
-  return { value: input.value ?? null };
+  const value = input.value ?? null;
+  if (!attempt?.dependencies) return { value };
+  const received = Object.fromEntries(
+    Object.entries(attempt.dependencies).map(([node, result]) => [node, (result as Partial<EchoResult> | null)?.value ?? null]),
+  );
+  return { value, received };
 }

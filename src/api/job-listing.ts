@@ -1,6 +1,6 @@
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { z } from 'zod';
-import { JOB_WORKFLOW, type JobReader } from './job-reader';
+import { JOB_WORKFLOWS, type JobReader } from './job-reader';
 import { JOB_STATUSES, toJobView, type JobStatus, type JobView } from './job-view';
 import { HttpProblem } from './problem';
 
@@ -32,7 +32,7 @@ function statusClause(status: JobStatus): string {
 }
 
 export function visibilityQuery(query: Pick<ListJobsQuery, 'type' | 'status'>): string {
-  const clauses = [`WorkflowType = '${JOB_WORKFLOW}'`];
+  const clauses = [`WorkflowType IN (${[...JOB_WORKFLOWS].map((type) => `'${type}'`).join(', ')})`];
   if (query.type) clauses.push(`JobType = '${query.type}'`);
   if (query.status) clauses.push(statusClause(query.status));
   return clauses.join(' AND ');

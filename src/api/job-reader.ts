@@ -3,7 +3,8 @@ import { HttpProblem } from './problem';
 import { toJobView, type JobView, type ViewLinks } from './job-view';
 import { pendingAttemptOf } from './pending-attempt';
 
-export const JOB_WORKFLOW = 'runJob';
+/** The workflows that are jobs: the generic one, and the composite ones job types may name. */
+export const JOB_WORKFLOWS: ReadonlySet<string> = new Set(['runJob', 'runPipeline']);
 
 /** Reads jobs back from Temporal: describe a workflow and build its public view. Shared by the services. */
 export class JobReader {
@@ -16,7 +17,7 @@ export class JobReader {
   async describe(id: string): Promise<WorkflowExecutionDescription> {
     try {
       const description = await this.client.workflow.getHandle(id).describe();
-      if (description.type !== JOB_WORKFLOW) throw new WorkflowNotFoundError('not a job', id, undefined);
+      if (!JOB_WORKFLOWS.has(description.type)) throw new WorkflowNotFoundError('not a job', id, undefined);
       return description;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new HttpProblem(404, 'job-not-found', `no job with id ${id}`);

@@ -4,11 +4,13 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/client';
 import type { JobMemo } from '../workflows/job-state';
-import { runJob } from '../workflows/run-job';
+import { getPipelineStateQuery } from '../workflows/messages';
 import type { JobReader } from './job-reader';
 import { jobLinks, TERMINAL_STATUSES, type JobView } from './job-view';
 import { prepareJob, type SubmitHeaders } from './prepare-job';
 import { HttpProblem } from './problem';
+
+const NODE_QUERY_DEADLINE_MS = 3_000;
 
 export interface SubmitOutcome {
   /** False when an idempotency key matched an existing job. */
@@ -27,7 +29,7 @@ export class JobService {
     const prepared = prepareJob(body, headers);
     const { spec, idempotencyKey } = prepared;
     try {
-      await this.reader.client.workflow.start(runJob, {
+      await this.reader.client.workflow.start(prepared.workflowType, {
         ...prepared.startOptions,
         workflowId: spec.id,
         taskQueue: this.taskQueue,
@@ -67,8 +69,17 @@ export class JobService {
   }
 
   async get(id: string): Promise<JobView> {
-    const view = await this.reader.view(id);
-    if (view.status === 'completed') view.result = await this.reader.client.workflow.getHandle(id).result();
+    const description = await this.reader.describe(id);
+    const view = await this.reader.viewOf(description);
+    const handle = this.reader.client.workflow.getHandle(id);
+    if (view.status === 'completed') view.result = await handle.result();
+    if (description.type === 'runPipeline') {
+      // Node states live in the workflow; a query needs a live worker, so it gets a deadline.
+      const state = await this.reader.client.connection
+        .withDeadline(Date.now() + NODE_QUERY_DEADLINE_MS, () => handle.query(getPipelineStateQuery))
+        .catch(() => undefined);
+      if (state) view.nodes = state.nodes;
+    }
     return view;
   }
 

@@ -1,6 +1,7 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { JobPriorityKey, JobStatusKey, JobTypeKey } from '../temporal/search-attributes';
 import type { CoarseJobStatus, JobError, JobMemo } from '../workflows/job-state';
+import type { PipelineNodeState } from '../workflows/messages';
 
 export const JOB_STATUSES = [
   'scheduled',
@@ -52,6 +53,8 @@ export interface JobView {
   lastError?: JobError;
   progress?: JobProgress;
   result?: unknown;
+  /** For a pipeline: every node with its status and job id. */
+  nodes?: PipelineNodeState[];
   links: { self: string; result: string; webUi?: string };
 }
 
@@ -62,7 +65,7 @@ export interface ViewLinks {
 
 /** Builds the public view of a job from Temporal's own record of it: status, memo, search attributes, pending activity. */
 /** What both `describe()` and `list()` give about a workflow. */
-export type JobRecord = Pick<WorkflowExecutionInfo, 'workflowId' | 'status' | 'startTime' | 'closeTime' | 'memo' | 'typedSearchAttributes'>;
+export type JobRecord = Pick<WorkflowExecutionInfo, 'type' | 'workflowId' | 'status' | 'startTime' | 'closeTime' | 'memo' | 'typedSearchAttributes'>;
 
 export function jobLinks(id: string, links: ViewLinks): JobView['links'] {
   const path = `/v1/jobs/${encodeURIComponent(id)}`;
@@ -78,7 +81,7 @@ export function jobLinks(id: string, links: ViewLinks): JobView['links'] {
 export function toJobView(info: JobRecord, pending: PendingAttempt | undefined, links: ViewLinks): JobView {
   const memo = (info.memo ?? {}) as Partial<JobMemo>;
   const coarse = info.typedSearchAttributes.get(JobStatusKey) as CoarseJobStatus | undefined;
-  const status = deriveStatus(info.status.name, coarse, pending);
+  const status = deriveStatus(info.status.name, coarse, pending, info.type !== 'runJob');
   const id = info.workflowId;
   const view: JobView = {
     id,
@@ -108,6 +111,8 @@ export function deriveStatus(
   workflowStatus: WorkflowExecutionInfo['status']['name'],
   coarse: CoarseJobStatus | undefined,
   pending: PendingAttempt | undefined,
+  /** A composite job (a pipeline) runs children, not one activity: active means running. */
+  composite = false,
 ): JobStatus {
   switch (workflowStatus) {
     case 'COMPLETED':
@@ -122,6 +127,7 @@ export function deriveStatus(
       return coarse === 'timed_out' || coarse === 'cancelled' ? coarse : 'failed';
     case 'RUNNING':
       if (coarse === 'scheduled' || coarse === 'dead_lettered') return coarse;
+      if (composite) return 'running';
       if (!pending) return 'queued';
       if (pending.state === 'started' || pending.state === 'cancel_requested') return 'running';
       return pending.attempt > 1 ? 'retrying' : 'queued';
@@ -144,7 +150,9 @@ function lastErrorOf(
 ): JobError | undefined {
   // The pending activity's failure belongs to the attempt before the one it reports.
   if (pending?.lastFailure) return { ...pending.lastFailure, attempt: pending.attempt - 1 };
-  if (workflowStatus === 'TERMINATED') return { type: 'Terminated', message: 'terminated by an operator' };
+  if (workflowStatus === 'TERMINATED') {
+    return { type: 'Terminated', message: 'terminated by an operator, or by the server after a fatal error (see its history)' };
+  }
   if (status === 'completed') return undefined;
   return memo.lastError;
 }

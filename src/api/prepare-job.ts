@@ -3,7 +3,7 @@ import { findJobType, jobTypeNames } from '../jobs';
 import { requestHash, resolveJobSpec } from '../jobs/resolve-spec';
 import type { JobSpec } from '../jobs/spec';
 import { CorrelationId, IdempotencyKey, SubmitJobRequest } from '../jobs/submission';
-import { JobCorrelationIdKey, JobPriorityKey, JobStatusKey, JobTypeKey } from '../temporal/search-attributes';
+import { initialMemo, initialSearchAttributes } from '../jobs/start-attributes';
 import type { JobMemo } from '../workflows/job-state';
 import type { runJob } from '../workflows/run-job';
 import { HttpProblem, validationProblem } from './problem';
@@ -21,6 +21,8 @@ export interface PreparedJob {
   idempotencyKey?: string;
   memo: JobMemo;
   /** Start options without the workflow id and task queue, which the caller decides. */
+  /** `runJob`, or the composite workflow the job type names. */
+  workflowType: string;
   startOptions: Pick<WorkflowStartOptions<typeof runJob>, 'args' | 'memo' | 'typedSearchAttributes' | 'priority'>;
 }
 
@@ -46,29 +48,18 @@ export function prepareJob(body: unknown, headers: SubmitHeaders = {}): Prepared
 
   const spec = resolveJobSpec({ request, jobType, input: input.data, idempotencyKey, correlationId });
   const hash = requestHash(request);
-  const memo: JobMemo = {
-    requestHash: hash,
-    createdAt: spec.createdAt,
-    runAt: spec.runAt,
-    correlationId: spec.correlationId,
-    metadata: spec.metadata,
-    maxAttempts: spec.maxAttempts,
-  };
+  const memo = initialMemo(spec, hash);
   return {
     spec,
     request,
     requestHash: hash,
     idempotencyKey,
     memo,
+    workflowType: jobType.workflow ?? 'runJob',
     startOptions: {
       args: [spec],
       memo: memo as unknown as Record<string, unknown>,
-      typedSearchAttributes: [
-        { key: JobTypeKey, value: spec.type },
-        { key: JobStatusKey, value: spec.runAt ? 'scheduled' : 'active' },
-        { key: JobPriorityKey, value: spec.priority },
-        { key: JobCorrelationIdKey, value: spec.correlationId },
-      ],
+      typedSearchAttributes: initialSearchAttributes(spec),
       priority: { priorityKey: spec.priority },
     },
   };

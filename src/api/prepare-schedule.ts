@@ -67,7 +67,7 @@ function scheduleOptions(request: CreateScheduleRequest, job: PreparedJob, taskQ
   // The schedule action types omit `priority`, which the SDK sends all the same.
   const action: RunJobAction & Pick<WorkflowStartOptions<typeof runJob>, 'priority'> = {
     type: 'startWorkflow',
-    workflowType: runJob,
+    workflowType: job.workflowType,
     workflowId: runIdPrefix(spec.type, request.id),
     taskQueue,
     args: startOptions.args,

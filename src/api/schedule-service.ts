@@ -1,7 +1,7 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
 import { readScheduleMemo } from '../schedules/schedule-memo';
 import { ScheduleId } from '../schedules/schedule-request';
-import { JOB_WORKFLOW } from './job-reader';
+import { JOB_WORKFLOWS } from './job-reader';
 import type { ViewLinks } from './job-view';
 import { prepareSchedule, specProblem } from './prepare-schedule';
 import { HttpProblem } from './problem';
@@ -39,7 +39,7 @@ export class ScheduleService {
   async list(): Promise<ScheduleView[]> {
     const candidates: string[] = [];
     for await (const summary of this.client.schedule.list()) {
-      if (summary.action?.workflowType !== JOB_WORKFLOW) continue;
+      if (!JOB_WORKFLOWS.has(summary.action?.workflowType ?? '')) continue;
       // The memo rules out other deployments cheaply; describe() below confirms the rest.
       const memo = readScheduleMemo(summary.memo);
       if (memo && memo.taskQueue !== this.options.taskQueue) continue;
@@ -99,7 +99,7 @@ export class ScheduleService {
     try {
       const description = await this.handle(id).describe();
       const { action } = description;
-      return action.workflowType === JOB_WORKFLOW && action.taskQueue === this.options.taskQueue ? description : undefined;
+      return JOB_WORKFLOWS.has(action.workflowType) && action.taskQueue === this.options.taskQueue ? description : undefined;
     } catch (err) {
       if (err instanceof ScheduleNotFoundError) return undefined;
       throw err;

@@ -18,8 +18,10 @@ export interface JobTypeDefinition<Schema extends z.ZodType = z.ZodType> {
   type: string;
   description: string;
   input: Schema;
-  /** The name of the activity (from `createActivities`) that does the work. */
-  activity: string;
+  /** The name of the activity (from `createActivities`) that does the work, for jobs run by `runJob`. */
+  activity?: string;
+  /** The workflow that runs the job: `runJob` (the default: one activity under a retry policy) or a composite one. */
+  workflow?: string;
   defaults: JobDefaults;
 }
 
@@ -38,7 +40,8 @@ export function defineJobType<Schema extends z.ZodType>(definition: {
   type: string;
   description: string;
   input: Schema;
-  activity: string;
+  activity?: string;
+  workflow?: string;
   defaults?: Partial<Omit<JobDefaults, 'retry'>> & { retry?: Partial<RetrySettings> };
 }): JobTypeDefinition<Schema> {
   const { defaults = {}, ...rest } = definition;

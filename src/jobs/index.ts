@@ -13,8 +13,15 @@
 import type { JobTypeDefinition } from './define';
 import { echoJob } from './echo';
 import { httpJob } from './http';
+import { createPipelineJob } from './pipeline';
 
-export const JOB_TYPES: readonly JobTypeDefinition[] = [httpJob, echoJob];
+/** The job types a pipeline node may have: every one but the pipeline itself. */
+const LEAF_TYPES: readonly JobTypeDefinition[] = [httpJob, echoJob];
+const leafByName = new Map(LEAF_TYPES.map((jobType) => [jobType.type, jobType]));
+
+export const pipelineJob = createPipelineJob((type) => leafByName.get(type));
+
+export const JOB_TYPES: readonly JobTypeDefinition[] = [...LEAF_TYPES, pipelineJob];
 
 const byName = new Map(JOB_TYPES.map((jobType) => [jobType.type, jobType]));
 

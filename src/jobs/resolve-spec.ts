@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { JobTypeDefinition } from './define';
 import type { JobSpec } from './spec';
-import type { SubmitJobRequest } from './submission';
+import type { JobOverrides, SubmitJobRequest } from './submission';
 
 export interface ResolveOptions {
-  request: SubmitJobRequest;
+  request: JobOverrides & Partial<Pick<SubmitJobRequest, 'runAt' | 'delayMs'>>;
   jobType: JobTypeDefinition;
   /** The input after the job type's schema applied its defaults. */
   input: unknown;
@@ -34,7 +34,7 @@ export function resolveJobSpec(options: ResolveOptions): JobSpec {
   return {
     id: jobIdFor(jobType.type, options.idempotencyKey),
     type: jobType.type,
-    activity: jobType.activity,
+    activity: jobType.activity ?? '',
     input,
     priority: request.priority ?? defaults.priority,
     maxAttempts: request.maxAttempts ?? defaults.maxAttempts,
@@ -51,7 +51,7 @@ export function resolveJobSpec(options: ResolveOptions): JobSpec {
 }
 
 /** A fingerprint of what the client asked for, to tell a retried request from a different one. */
-export function requestHash(request: SubmitJobRequest): string {
+export function requestHash(request: object): string {
   return createHash('sha256').update(stableStringify(request)).digest('hex');
 }
 

@@ -15,7 +15,7 @@ export interface RetrySettings {
 export interface JobSpec {
   id: string;
   type: string;
-  /** The activity that does the work (from the job type). */
+  /** The activity that does the work (from the job type); empty for composite jobs such as pipelines. */
   activity: string;
   input: unknown;
   /** 1 (highest) … 5 (lowest). */
@@ -31,6 +31,8 @@ export interface JobSpec {
   metadata: Record<string, string>;
   correlationId: string;
   createdAt: string;
+  /** For a pipeline node: the results of the nodes it depends on, by node id. */
+  dependencies?: Record<string, unknown>;
 }
 
 /** The second argument of every job activity: who is running and how to retry. */
@@ -40,6 +42,8 @@ export interface AttemptContext {
   correlationId: string;
   maxAttempts: number;
   retry: RetrySettings;
+  /** For a pipeline node: the results of the nodes it depends on, by node id. */
+  dependencies?: Record<string, unknown>;
 }
 
 /** A job activity: takes the job's input, returns its result (small: large output goes to an artifact store). */

@@ -12,24 +12,28 @@ export const RetryOverrides = z
   })
   .strict();
 
+/** What a request may override of a job type's defaults (a job's, or a pipeline node's). */
+export const JobOverrides = z.object({
+  type: z.string().min(1).max(100),
+  input: z.unknown(),
+  priority: z.number().int().min(1).max(5).optional(),
+  maxAttempts: z.number().int().min(1).max(1_000).optional(),
+  retry: RetryOverrides.optional(),
+  attemptTimeoutMs: z.number().int().min(100).max(7 * DAY).optional(),
+  timeoutMs: z.number().int().min(100).max(365 * DAY).optional(),
+  heartbeatTimeoutMs: z.number().int().min(0).max(DAY).optional(),
+  metadata: z
+    .record(z.string().min(1).max(64), z.string().max(1_024))
+    .refine((m) => Object.keys(m).length <= 32, 'at most 32 entries')
+    .optional(),
+});
+export type JobOverrides = z.infer<typeof JobOverrides>;
+
 /** The body of `POST /v1/jobs`. `input` is checked against the job type's own schema afterwards. */
-export const SubmitJobRequest = z
-  .object({
-    type: z.string().min(1).max(100),
-    input: z.unknown(),
-    priority: z.number().int().min(1).max(5).optional(),
-    maxAttempts: z.number().int().min(1).max(1_000).optional(),
-    retry: RetryOverrides.optional(),
-    attemptTimeoutMs: z.number().int().min(100).max(7 * DAY).optional(),
-    timeoutMs: z.number().int().min(100).max(365 * DAY).optional(),
-    heartbeatTimeoutMs: z.number().int().min(0).max(DAY).optional(),
-    runAt: z.iso.datetime({ offset: true }).optional(),
-    delayMs: z.number().int().min(0).max(365 * DAY).optional(),
-    metadata: z
-      .record(z.string().min(1).max(64), z.string().max(1_024))
-      .refine((m) => Object.keys(m).length <= 32, 'at most 32 entries')
-      .optional(),
-  })
+export const SubmitJobRequest = JobOverrides.extend({
+  runAt: z.iso.datetime({ offset: true }).optional(),
+  delayMs: z.number().int().min(0).max(365 * DAY).optional(),
+})
   .strict()
   .refine((r) => !(r.runAt !== undefined && r.delayMs !== undefined), {
     message: 'give runAt or delayMs, not both',

@@ -1,2 +1,3 @@
 // The workflow bundle's entry point: every workflow the worker registers.
 export { runJob } from './run-job';
+export { runPipeline } from './run-pipeline';

@@ -15,3 +15,26 @@ export interface DiscardRequest {
 export const retrySignal = defineSignal<[RetryRequest?]>('retry');
 export const discardSignal = defineSignal<[DiscardRequest?]>('discard');
 export const getJobStateQuery = defineQuery<JobStateSnapshot>('getJobState');
+
+/** A pipeline node (a child job) tells its pipeline that it was parked or retried, so dependents keep waiting. */
+export interface NodeStatusUpdate {
+  jobId: string;
+  status: 'dead_lettered' | 'running';
+}
+export const nodeStatusSignal = defineSignal<[NodeStatusUpdate]>('nodeStatus');
+
+export type PipelineNodeStatus = 'waiting' | 'running' | 'dead_lettered' | 'completed' | 'failed' | 'skipped' | 'cancelled';
+
+export interface PipelineNodeState {
+  id: string;
+  jobId: string;
+  status: PipelineNodeStatus;
+  dependsOn: string[];
+  error?: string;
+}
+
+export interface PipelineState {
+  failurePolicy: 'fail-fast' | 'continue';
+  nodes: PipelineNodeState[];
+}
+export const getPipelineStateQuery = defineQuery<PipelineState>('getPipelineState');

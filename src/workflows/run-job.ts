@@ -4,6 +4,7 @@ import {
   ApplicationFailure,
   TimeoutFailure,
   condition,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   proxyActivities,
@@ -16,7 +17,14 @@ import {
 import type { AttemptContext, JobSpec } from '../jobs/spec';
 import { JobStatusKey } from '../temporal/search-attributes';
 import type { AttemptOutcome, CoarseJobStatus, JobError, JobStateSnapshot } from './job-state';
-import { discardSignal, getJobStateQuery, retrySignal, type RetryRequest } from './messages';
+import {
+  discardSignal,
+  getJobStateQuery,
+  nodeStatusSignal,
+  retrySignal,
+  type NodeStatusUpdate,
+  type RetryRequest,
+} from './messages';
 
 type Decision = { kind: 'retry'; request: RetryRequest } | { kind: 'discard'; reason: string };
 type AttemptFn = (input: unknown, context: AttemptContext) => Promise<AttemptOutcome>;
@@ -82,6 +90,7 @@ export async function runJob(submitted: JobSpec): Promise<unknown> {
         }
 
         setStatus('dead_lettered');
+        await tellParent(spec.id, 'dead_lettered');
         const at = nowIso();
         deadLetterHistory.push({ ...lastError, round, at });
         upsertMemo({ lastError, deadLetteredAt: at, attempts: lastError.attempt });
@@ -99,6 +108,7 @@ export async function runJob(submitted: JobSpec): Promise<unknown> {
         log.info('job retried from the dead letters', { jobId: spec.id, round, reason: chosen.request.reason });
         setStatus('active');
         upsertMemo({ round, deadLetteredAt: null, attempts: null });
+        await tellParent(spec.id, 'running');
       }
     }
   } catch (err) {
@@ -134,6 +144,7 @@ function runAttempts(spec: JobSpec, input: unknown, round: number): Promise<Atte
     correlationId: spec.correlationId,
     maxAttempts: spec.maxAttempts,
     retry: spec.retry,
+    ...(spec.dependencies ? { dependencies: spec.dependencies } : {}),
   });
 }
 
@@ -163,6 +174,20 @@ function describeFailure(err: unknown, spec: JobSpec): JobError {
     return { type: cause.type ?? 'Error', message: cause.message, attempt: detail?.attempt ?? exhausted };
   }
   return { type: cause?.name ?? 'Error', message: cause?.message ?? err.message, attempt: exhausted };
+}
+
+/**
+ * A pipeline must hold a dead-lettered node's dependents, and it cannot see a child's state otherwise.
+ * A job without a parent sends nothing, so its history (and replay) is as before.
+ */
+async function tellParent(jobId: string, status: NodeStatusUpdate['status']): Promise<void> {
+  const parent = workflowInfo().parent;
+  if (!parent) return;
+  try {
+    await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(nodeStatusSignal, { jobId, status });
+  } catch (err) {
+    log.warn('could not tell the parent pipeline', { jobId, status, error: String(err) });
+  }
 }
 
 function nowIso(): string {

@@ -92,8 +92,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const deadline = Date.now() + timeoutMs;
       let last: JobView | undefined;
       while (Date.now() < deadline) {
-        last = await stack.getJob(id);
-        if (done(last)) return last;
+        // A job that does not exist yet (a pipeline node before its start) is worth waiting for too.
+        const response = await fetch(`${server.url}/v1/jobs/${encodeURIComponent(id)}`);
+        if (response.status !== 404) {
+          if (response.status !== 200) throw new Error(`GET job ${id}: ${response.status} ${await response.text()}`);
+          last = (await response.json()) as JobView;
+          if (done(last)) return last;
+        }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       throw new Error(`job ${id} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);

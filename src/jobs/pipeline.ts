@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { defineJobType, type JobTypeDefinition } from './define';
+import { findCycle } from './pipeline-graph';
+import { resolveJobSpec } from './resolve-spec';
+import type { JobSpec } from './spec';
+import { JobOverrides } from './submission';
+
+/** Temporal allows 2,000 pending children per workflow; a pipeline stays well inside that and its history limits. */
+export const PIPELINE_MAX_NODES = 1_000;
+
+export const FAILURE_POLICIES = ['fail-fast', 'continue'] as const;
+export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
+
+const NodeId = z.string().regex(/^[A-Za-z0-9._~-]{1,100}$/, 'use 1-100 of A-Z a-z 0-9 . _ ~ -');
+
+/** A node as the workflow runs it: the job spec is resolved at the edge (the workflow sets its id and times). */
+export interface NodePlan {
+  id: string;
+  dependsOn: string[];
+  spec: JobSpec;
+}
+
+export interface PipelinePlan {
+  nodes: NodePlan[];
+  failurePolicy: FailurePolicy;
+}
+
+/**
+ * The `pipeline` job type: a DAG of jobs of the other types, each node run as an ordinary job in a child
+ * workflow. `lookup` finds the node types (a pipeline cannot contain a pipeline).
+ */
+export function createPipelineJob(lookup: (type: string) => JobTypeDefinition | undefined) {
+  const Node = JobOverrides.extend({
+    id: NodeId,
+    dependsOn: z.array(NodeId).max(PIPELINE_MAX_NODES).default([]),
+  }).strict();
+
+  const Input = z
+    .object({
+      nodes: z.array(Node).min(1).max(PIPELINE_MAX_NODES, `at most ${PIPELINE_MAX_NODES} nodes`),
+      failurePolicy: z.enum(FAILURE_POLICIES).default('fail-fast'),
+    })
+    .strict()
+    .superRefine((pipeline, ctx) => {
+      const ids = new Set<string>();
+      pipeline.nodes.forEach((node, index) => {
+        if (ids.has(node.id)) ctx.addIssue({ code: 'custom', path: ['nodes', index, 'id'], message: `duplicate node id "${node.id}"` });
+        ids.add(node.id);
+      });
+      pipeline.nodes.forEach((node, index) => {
+        node.dependsOn.forEach((dep, d) => {
+          if (!ids.has(dep)) ctx.addIssue({ code: 'custom', path: ['nodes', index, 'dependsOn', d], message: `unknown node "${dep}"` });
+        });
+        const jobType = lookup(node.type);
+        if (!jobType) {
+          ctx.addIssue({ code: 'custom', path: ['nodes', index, 'type'], message: `unknown job type "${node.type}" (or not allowed in a pipeline)` });
+          return;
+        }
+        const input = jobType.input.safeParse(node.input);
+        if (!input.success) {
+          for (const issue of input.error.issues) {
+            ctx.addIssue({ code: 'custom', path: ['nodes', index, 'input', ...issue.path], message: issue.message });
+          }
+        }
+      });
+      const cycle = findCycle(pipeline.nodes);
+      if (cycle) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['nodes'],
+          message: `dependency cycle: ${cycle.join(' → ')} (each depends on the next)`,
+          params: { cycle },
+        });
+      }
+    })
+    .transform(
+      (pipeline): PipelinePlan => ({
+        failurePolicy: pipeline.failurePolicy,
+        nodes: pipeline.nodes.map((node) => {
+          const jobType = lookup(node.type)!;
+          return {
+            id: node.id,
+            dependsOn: node.dependsOn,
+            spec: resolveJobSpec({ request: node, jobType, input: jobType.input.parse(node.input) }),
+          };
+        }),
+      }),
+    );
+
+  return defineJobType({
+    type: 'pipeline',
+    description:
+      'A DAG of jobs: each node is an ordinary job (own retries and dead letters) run as a child workflow once its dependencies completed.',
+    input: Input,
+    workflow: 'runPipeline',
+    defaults: { maxAttempts: 1, timeoutMs: 7 * 24 * 60 * 60_000 },
+  });
+}

@@ -1,0 +1,28 @@
+import type { SearchAttributePair } from '@temporalio/common';
+import { JobCorrelationIdKey, JobPriorityKey, JobStatusKey, JobTypeKey } from '../temporal/search-attributes';
+import type { JobMemo } from '../workflows/job-state';
+import type { JobSpec } from './spec';
+
+// Imported by workflow code (a pipeline starts its nodes as jobs): no Node APIs here.
+
+/** The memo a job starts with; the workflow keeps the rest of it current. */
+export function initialMemo(spec: JobSpec, requestHash?: string): JobMemo {
+  return {
+    ...(requestHash ? { requestHash } : {}),
+    createdAt: spec.createdAt,
+    ...(spec.runAt ? { runAt: spec.runAt } : {}),
+    correlationId: spec.correlationId,
+    metadata: spec.metadata,
+    maxAttempts: spec.maxAttempts,
+  };
+}
+
+/** The search attributes a job starts with: what the Web UI and `GET /v1/jobs` filter by. */
+export function initialSearchAttributes(spec: JobSpec): SearchAttributePair[] {
+  return [
+    { key: JobTypeKey, value: spec.type },
+    { key: JobStatusKey, value: spec.runAt ? 'scheduled' : 'active' },
+    { key: JobPriorityKey, value: spec.priority },
+    { key: JobCorrelationIdKey, value: spec.correlationId },
+  ];
+}
