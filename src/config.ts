@@ -34,6 +34,7 @@ export const EnvSchema = z.object({
   JOBLINE_TEMPORAL_UI_PORT: port.default(8233),
   JOBLINE_TEMPORAL_METRICS_PORT: port.default(9233),
   JOBLINE_RETENTION_DAYS: positiveInt.max(3650).default(7),
+  JOBLINE_TEMPORAL_SQLITE_SYNCHRONOUS: z.enum(['normal', 'full']).default('normal'),
   JOBLINE_ALLOW_PRIVATE_TARGETS: flag,
   JOBLINE_WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.max(10_000).default(100),
   JOBLINE_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.max(10_000).default(40),
@@ -64,6 +65,7 @@ export interface Config {
     metricsPort: number;
     dbFile: string;
     retentionDays: number;
+    sqliteSynchronous: 'normal' | 'full';
   };
   dataDir: string;
   allowPrivateTargets: boolean;
@@ -126,6 +128,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       metricsPort: env.JOBLINE_TEMPORAL_METRICS_PORT,
       dbFile: path.join(dataDir, 'temporal.db'),
       retentionDays: env.JOBLINE_RETENTION_DAYS,
+      sqliteSynchronous: env.JOBLINE_TEMPORAL_SQLITE_SYNCHRONOUS,
     },
     dataDir,
     allowPrivateTargets: env.JOBLINE_ALLOW_PRIVATE_TARGETS,

@@ -31,6 +31,7 @@ async function main(): Promise<void> {
       uiPort: config.embedded.uiPort,
       metricsPort: config.embedded.metricsPort,
       dbFile: config.embedded.dbFile,
+      sqliteSynchronous: config.embedded.sqliteSynchronous,
       namespace: config.temporal.namespace,
     });
   }

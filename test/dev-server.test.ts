@@ -49,6 +49,7 @@ describe('dev-server launcher', function () {
       await connection.close();
     }
     assert.ok(fs.existsSync(path.join(dir, 'a.db')), 'the database file is where we asked');
+    assert.ok(fs.existsSync(path.join(dir, 'a.db-wal')), 'the database runs in WAL mode');
     await server.stop();
     assert.equal(processAlive(server.pid), false);
     assert.equal(await portAnswers(port), false);

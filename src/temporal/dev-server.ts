@@ -19,6 +19,9 @@ export const JOBLINE_DYNAMIC_CONFIG: Record<string, unknown> = {
   // clock skew between history hosts. A single-node dev server has no skew; the 1 s default would turn a
   // 200 ms backoff into 1 s.
   'history.timerProcessorMaxTimeShift': '100ms',
+  // A worker with a free slot gets the activity with its workflow task's answer, skipping a round trip
+  // through matching (bench: dispatch p50 87 → 53 ms).
+  'system.enableActivityEagerExecution': true,
 };
 
 export interface DevServerOptions {
@@ -31,6 +34,11 @@ export interface DevServerOptions {
   metricsPort?: number;
   /** Undefined: in memory. */
   dbFile?: string;
+  /**
+   * SQLite `synchronous` for the database file (journal in WAL mode either way). `normal` can lose the
+   * last commits on a power loss or OS crash (never corrupts); `full` syncs every commit. Default normal.
+   */
+  sqliteSynchronous?: 'normal' | 'full';
   namespace?: string;
   /** How long to wait for the frontend to answer. */
   startTimeoutMs?: number;
@@ -76,7 +84,12 @@ export function devServerArgs(options: DevServerOptions): string[] {
   if (options.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
   if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));
-  if (options.dbFile) args.push('--db-filename', options.dbFile);
+  if (options.dbFile) {
+    // The default rollback journal syncs every commit through one connection: the bench measured ~3x the
+    // throughput with WAL and synchronous=normal.
+    args.push('--db-filename', options.dbFile);
+    args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', `synchronous=${options.sqliteSynchronous ?? 'normal'}`);
+  }
   if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
   for (const [name, type] of Object.entries(CUSTOM_SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   for (const [key, value] of Object.entries(JOBLINE_DYNAMIC_CONFIG)) {
