@@ -1,0 +1,31 @@
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from '../../src/api/app';
+import { listen } from '../../src/api/server';
+import { loadConfig } from '../../src/config';
+import { logger } from '../../src/logger';
+import { connectionOptions } from '../../src/temporal/connection-options';
+import { temporalAddress } from '../../src/worker';
+import { failAndExit, send, serveBench } from '../ipc';
+
+/** The Jobline API as `npm run api` builds it, on a port the OS picks. */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  logger.level = config.logLevel;
+  const connection = await Connection.connect(connectionOptions(config.temporal, temporalAddress(config)));
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const app = createApp({
+    client,
+    namespace: config.temporal.namespace,
+    taskQueue: config.taskQueue,
+    logger,
+    bodyLimitBytes: config.api.bodyLimitBytes,
+  });
+  const server = await listen(app, config.api.host, config.api.port);
+  serveBench(undefined, async () => {
+    await server.close();
+    await connection.close();
+  });
+  send({ type: 'ready', url: server.url });
+}
+
+main().catch(failAndExit);

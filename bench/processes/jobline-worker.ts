@@ -1,0 +1,31 @@
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../../src/config';
+import { logger } from '../../src/logger';
+import { connectionOptions } from '../../src/temporal/connection-options';
+import { installRuntime } from '../../src/temporal/runtime';
+import { createJoblineWorker, temporalAddress } from '../../src/worker';
+import { StartClock, failAndExit, send, serveBench } from '../ipc';
+import { activityClockPlugin, workerOverrides } from './activity-clock';
+
+/** The Jobline worker as `npm run worker` builds it, plus the bench's activity clock. */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  logger.level = config.logLevel;
+  installRuntime(logger, config.logLevel);
+  const clock = new StartClock();
+  const connection = await NativeConnection.connect({
+    ...connectionOptions(config.temporal, temporalAddress(config)),
+    plugins: [activityClockPlugin(clock, workerOverrides())],
+  });
+  const worker = await createJoblineWorker({ connection, config });
+  const running = worker.run();
+  serveBench(clock, async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    await connection.close();
+  });
+  send({ type: 'ready' });
+  await running;
+}
+
+main().catch(failAndExit);

@@ -1,0 +1,42 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { loadConfig } from '../../src/config';
+import { logger } from '../../src/logger';
+import { connectionOptions } from '../../src/temporal/connection-options';
+import { installRuntime } from '../../src/temporal/runtime';
+import { temporalAddress } from '../../src/worker';
+import { StartClock, failAndExit, send, serveBench } from '../ipc';
+import { noop } from '../raw/activities';
+import { activityClockPlugin, workerOverrides } from './activity-clock';
+
+/** A bare worker: the raw workflow and one activity, with the same concurrency settings as Jobline's worker. */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  logger.level = config.logLevel;
+  installRuntime(logger, config.logLevel);
+  const clock = new StartClock();
+  const connection = await NativeConnection.connect({
+    ...connectionOptions(config.temporal, temporalAddress(config)),
+    plugins: [activityClockPlugin(clock, workerOverrides())],
+  });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.taskQueue,
+    workflowsPath: require.resolve('../raw/workflows'),
+    activities: { noop },
+    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+    shutdownGraceTime: config.worker.shutdownGraceMs,
+    shutdownForceTime: config.worker.shutdownGraceMs + 10_000,
+  });
+  const running = worker.run();
+  serveBench(clock, async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    await connection.close();
+  });
+  send({ type: 'ready' });
+  await running;
+}
+
+main().catch(failAndExit);
