@@ -89,12 +89,14 @@ export async function runJob(submitted: JobSpec): Promise<unknown> {
           throw ApplicationFailure.nonRetryable(lastError.message, 'JobTimedOut', lastError);
         }
 
+        // Forget any earlier decision before announcing the state: from here on a retry or discard counts,
+        // also one that arrives while the parent is being told.
+        decision = undefined;
         setStatus('dead_lettered');
         await tellParent(spec.id, 'dead_lettered');
         const at = nowIso();
         deadLetterHistory.push({ ...lastError, round, at });
         upsertMemo({ lastError, deadLetteredAt: at, attempts: lastError.attempt });
-        decision = undefined;
         await condition(() => decision !== undefined);
         const chosen = decision as unknown as Decision;
 
