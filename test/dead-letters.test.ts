@@ -2,32 +2,23 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import type { JobView } from '../src/api/job-view';
 import { temporalCli } from './support/cli';
-import { startStack, type Stack } from './support/stack';
-import { startTarget, type Target } from './support/target';
+import type { Target } from './support/target';
+import { useStack } from './support/use-stack';
 
 const fast = { initialIntervalMs: 100, backoffCoefficient: 2, maxIntervalMs: 500, jitter: 0.2 };
 
 describe('dead letters', function () {
-  let stack: Stack;
-  const targets: Target[] = [];
-  before(async () => {
-    stack = await startStack();
-  });
-  after(async () => {
-    await stack.stop();
-    await Promise.all(targets.map((t) => t.close()));
-  });
+  const suite = useStack();
 
   /** A job whose first call gets a 400 (non-retryable: parked at once) and whose later calls get `then`. */
   async function deadLetteredJob(then = 200): Promise<{ job: JobView; target: Target }> {
-    const target = await startTarget([{ status: 400, body: 'missing field' }, then]);
-    targets.push(target);
-    const { body } = await stack.submit({ type: 'http', input: { url: `${target.url}/orders` }, retry: fast, metadata: { case: 'dlq' } });
-    const job = await stack.waitFor(body.id, (j) => j.status === 'dead_lettered');
+    const target = await suite.target([{ status: 400, body: 'missing field' }, then]);
+    const { body } = await suite.stack.submit({ type: 'http', input: { url: `${target.url}/orders` }, retry: fast, metadata: { case: 'dlq' } });
+    const job = await suite.stack.waitFor(body.id, (j) => j.status === 'dead_lettered');
     return { job, target };
   }
 
-  const api = () => request(stack.baseUrl);
+  const api = () => request(suite.stack.baseUrl);
 
   it('parks an exhausted job with its error, and lists and shows it with its input', async () => {
     const { job } = await deadLetteredJob();
@@ -55,19 +46,18 @@ describe('dead letters', function () {
     const { job, target } = await deadLetteredJob(200);
     const res = await api().post(`/v1/dead-letters/${job.id}/retry`).expect(202);
     assert.equal(res.body.retryRequested, true);
-    const done = await stack.waitFor(job.id, (j) => j.status === 'completed');
+    const done = await suite.stack.waitFor(job.id, (j) => j.status === 'completed');
     assert.equal(done.attempts, 1, 'the retry starts a fresh round of attempts');
     assert.equal(target.calls.length, 2);
   });
 
   it('retries with a corrected input, validated against the job type', async () => {
     const { job, target } = await deadLetteredJob(500);
-    const good = await startTarget([200]);
-    targets.push(good);
+    const good = await suite.target([200]);
     const invalid = await api().post(`/v1/dead-letters/${job.id}/retry`).send({ input: { url: 'not a url' } }).expect(400);
     assert.deepEqual(invalid.body.errors.map((e: { field: string }) => e.field), ['input.url']);
     await api().post(`/v1/dead-letters/${job.id}/retry`).send({ input: { url: `${good.url}/fixed` }, reason: 'fixed the url' }).expect(202);
-    const done = await stack.waitFor(job.id, (j) => j.status === 'completed');
+    const done = await suite.stack.waitFor(job.id, (j) => j.status === 'completed');
     assert.equal(good.calls.length, 1);
     assert.equal(good.calls[0]!.path, '/fixed');
     assert.equal(target.calls.length, 1, 'the old url is not called again');
@@ -77,7 +67,7 @@ describe('dead letters', function () {
   it('discards from the API: the job ends failed and keeps its error', async () => {
     const { job } = await deadLetteredJob();
     await api().post(`/v1/dead-letters/${job.id}/discard`).send({ reason: 'customer deleted' }).expect(202);
-    const failed = await stack.waitFor(job.id, (j) => j.status === 'failed');
+    const failed = await suite.stack.waitFor(job.id, (j) => j.status === 'failed');
     assert.equal(failed.lastError?.type, 'HttpClientError');
     assert.ok(failed.completedAt);
     const result = await api().get(`/v1/jobs/${job.id}/result`).expect(409);
@@ -85,8 +75,8 @@ describe('dead letters', function () {
   });
 
   it('answers 409 to retry or discard a job that is not dead-lettered, and 404 for an unknown one', async () => {
-    const { body } = await stack.submit({ type: 'echo', input: { value: 1 } });
-    await stack.waitFor(body.id, (j) => j.status === 'completed');
+    const { body } = await suite.stack.submit({ type: 'echo', input: { value: 1 } });
+    await suite.stack.waitFor(body.id, (j) => j.status === 'completed');
     assert.equal((await api().post(`/v1/dead-letters/${body.id}/retry`).expect(409)).body.type, '/problems/invalid-state');
     await api().post(`/v1/dead-letters/${body.id}/discard`).expect(409);
     await api().post('/v1/dead-letters/echo-nope/retry').expect(404);
@@ -100,22 +90,21 @@ describe('dead letters', function () {
 
     const signalled = temporalCli(['workflow', 'signal', '--workflow-id', job.id, '--name', 'retry']);
     assert.equal(signalled.status, 0, signalled.stderr);
-    await stack.waitFor(job.id, (j) => j.status === 'completed');
+    await suite.stack.waitFor(job.id, (j) => j.status === 'completed');
     assert.equal(target.calls.length, 2);
   });
 
   it('retries with a corrected input from the CLI, and discards from the CLI', async () => {
     const { job: toFix } = await deadLetteredJob(500);
-    const good = await startTarget([200]);
-    targets.push(good);
+    const good = await suite.target([200]);
     const input = JSON.stringify({ input: { url: `${good.url}/cli`, method: 'POST', headers: {}, timeoutMs: 5000 } });
     assert.equal(temporalCli(['workflow', 'signal', '--workflow-id', toFix.id, '--name', 'retry', '--input', input]).status, 0);
-    await stack.waitFor(toFix.id, (j) => j.status === 'completed');
+    await suite.stack.waitFor(toFix.id, (j) => j.status === 'completed');
     assert.equal(good.calls[0]?.path, '/cli');
 
     const { job: toDrop } = await deadLetteredJob();
     assert.equal(temporalCli(['workflow', 'signal', '--workflow-id', toDrop.id, '--name', 'discard', '--input', '{"reason":"ops"}']).status, 0);
-    const failed = await stack.waitFor(toDrop.id, (j) => j.status === 'failed');
+    const failed = await suite.stack.waitFor(toDrop.id, (j) => j.status === 'failed');
     assert.equal(failed.lastError?.type, 'HttpClientError');
   });
 
@@ -128,7 +117,7 @@ describe('dead letters', function () {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.ok(retried.includes(first.job.id) && retried.includes(second.job.id));
-    await stack.waitFor(first.job.id, (j) => j.status === 'completed');
-    await stack.waitFor(second.job.id, (j) => j.status === 'completed');
+    await suite.stack.waitFor(first.job.id, (j) => j.status === 'completed');
+    await suite.stack.waitFor(second.job.id, (j) => j.status === 'completed');
   });
 });

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import type { JobView } from '../src/api/job-view';
-import { startStack, type Stack } from './support/stack';
-import { startTarget, type Target } from './support/target';
+import { useStack } from './support/use-stack';
 
 interface NodeInput {
   id: string;
@@ -26,18 +25,10 @@ const failingNode = (id: string, dependsOn: string[] = []): NodeInput => ({
 
 describe('pipelines (DAGs of jobs as child workflows)', function () {
   this.timeout(120_000);
-  let stack: Stack;
-  const targets: Target[] = [];
-  before(async () => {
-    stack = await startStack();
-  });
-  after(async () => {
-    await stack.stop();
-    await Promise.all(targets.map((t) => t.close()));
-  });
+  const suite = useStack();
 
   const submit = async (nodes: NodeInput[], failurePolicy?: string) => {
-    const res = await stack.submit({ type: 'pipeline', input: { nodes, ...(failurePolicy ? { failurePolicy } : {}) } });
+    const res = await suite.stack.submit({ type: 'pipeline', input: { nodes, ...(failurePolicy ? { failurePolicy } : {}) } });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     return res.body.id;
   };
@@ -45,10 +36,10 @@ describe('pipelines (DAGs of jobs as child workflows)', function () {
 
   it('runs a diamond in dependency order, in parallel where it can, passing results along', async () => {
     const id = await submit([echoNode('d', ['b', 'c']), echoNode('b', ['a'], 600), echoNode('c', ['a'], 600), echoNode('a')]);
-    const done = await stack.waitFor(id, (j) => j.status === 'completed');
+    const done = await suite.stack.waitFor(id, (j) => j.status === 'completed');
     assert.deepEqual(nodeStatuses(done), { a: 'completed', b: 'completed', c: 'completed', d: 'completed' });
     const nodes = Object.fromEntries(
-      await Promise.all(['a', 'b', 'c', 'd'].map(async (node) => [node, await stack.getJob(`${id}/${node}`)] as const)),
+      await Promise.all(['a', 'b', 'c', 'd'].map(async (node) => [node, await suite.stack.getJob(`${id}/${node}`)] as const)),
     );
     const at = (node: string, field: 'startedAt' | 'completedAt') => Date.parse(nodes[node]![field]!);
     assert.ok(at('b', 'startedAt') >= at('a', 'completedAt') && at('c', 'startedAt') >= at('a', 'completedAt'));
@@ -62,7 +53,7 @@ describe('pipelines (DAGs of jobs as child workflows)', function () {
   });
 
   it('rejects a cycle with its path, and other bad graphs naming the fields, starting nothing', async () => {
-    const cyclic = await stack.submit({ type: 'pipeline', input: { nodes: [echoNode('a', ['c']), echoNode('b', ['a']), echoNode('c', ['b']), echoNode('x')] } });
+    const cyclic = await suite.stack.submit({ type: 'pipeline', input: { nodes: [echoNode('a', ['c']), echoNode('b', ['a']), echoNode('c', ['b']), echoNode('x')] } });
     assert.equal(cyclic.status, 400);
     const cycleError = (cyclic.body as unknown as { errors: Array<{ field: string; message: string }> }).errors.find((e) => e.field === 'input.nodes');
     assert.match(cycleError?.message ?? '', /dependency cycle: (a → c → b → a|b → a → c → b|c → b → a → c)/);
@@ -77,7 +68,7 @@ describe('pipelines (DAGs of jobs as child workflows)', function () {
       [Array.from({ length: 1_001 }, (_, i) => echoNode(`n${i}`)), 'input.nodes'],
     ];
     for (const [nodes, field] of cases) {
-      const res = await stack.submit({ type: 'pipeline', input: { nodes } });
+      const res = await suite.stack.submit({ type: 'pipeline', input: { nodes } });
       assert.equal(res.status, 400, field);
       const errors = (res.body as unknown as { errors: Array<{ field: string }> }).errors;
       assert.ok(errors.some((e) => e.field === field), `${field}: ${JSON.stringify(errors)}`);
@@ -86,48 +77,46 @@ describe('pipelines (DAGs of jobs as child workflows)', function () {
 
   it('fail-fast: a failed node cancels the running ones and skips the rest', async () => {
     const id = await submit([failingNode('broken'), echoNode('slow', [], 30_000), echoNode('after', ['broken']), echoNode('later', ['slow'])], 'fail-fast');
-    const failed = await stack.waitFor(id, (j) => j.status === 'failed', 30_000);
+    const failed = await suite.stack.waitFor(id, (j) => j.status === 'failed', 30_000);
     assert.deepEqual(nodeStatuses(failed), { broken: 'failed', slow: 'cancelled', after: 'skipped', later: 'skipped' });
     assert.match(failed.lastError?.message ?? '', /broken/);
-    assert.equal((await stack.getJob(`${id}/slow`)).status, 'cancelled');
+    assert.equal((await suite.stack.getJob(`${id}/slow`)).status, 'cancelled');
   });
 
   it('continue: only the failed node’s dependents are skipped', async () => {
     const id = await submit([failingNode('broken'), echoNode('other', [], 300), echoNode('after', ['broken']), echoNode('next', ['other'])], 'continue');
-    const failed = await stack.waitFor(id, (j) => j.status === 'failed', 30_000);
+    const failed = await suite.stack.waitFor(id, (j) => j.status === 'failed', 30_000);
     assert.deepEqual(nodeStatuses(failed), { broken: 'failed', other: 'completed', after: 'skipped', next: 'completed' });
   });
 
   it('a dead-lettered node holds its dependents until it is retried, then the pipeline finishes', async () => {
-    const target = await startTarget([{ status: 400 }, 200]);
-    targets.push(target);
+    const target = await suite.target([{ status: 400 }, 200]);
     const id = await submit([{ id: 'call', type: 'http', input: { url: target.url } }, echoNode('then', ['call'])]);
-    const parked = await stack.waitFor(id, (j) => j.nodes?.find((n) => n.id === 'call')?.status === 'dead_lettered');
+    const parked = await suite.stack.waitFor(id, (j) => j.nodes?.find((n) => n.id === 'call')?.status === 'dead_lettered');
     assert.equal(parked.status, 'running');
     assert.equal(nodeStatuses(parked).then, 'waiting');
-    await request(stack.baseUrl).post(`/v1/dead-letters/${encodeURIComponent(`${id}/call`)}/retry`).expect(202);
-    const done = await stack.waitFor(id, (j) => j.status === 'completed');
+    await request(suite.stack.baseUrl).post(`/v1/dead-letters/${encodeURIComponent(`${id}/call`)}/retry`).expect(202);
+    const done = await suite.stack.waitFor(id, (j) => j.status === 'completed');
     assert.deepEqual(nodeStatuses(done), { call: 'completed', then: 'completed' });
   });
 
   it('a discarded dead-lettered node fails, and its dependents are skipped', async () => {
-    const target = await startTarget([{ status: 400 }]);
-    targets.push(target);
+    const target = await suite.target([{ status: 400 }]);
     const id = await submit([{ id: 'call', type: 'http', input: { url: target.url } }, echoNode('then', ['call']), echoNode('free')], 'continue');
-    await stack.waitFor(id, (j) => j.nodes?.find((n) => n.id === 'call')?.status === 'dead_lettered');
-    await request(stack.baseUrl).post(`/v1/dead-letters/${encodeURIComponent(`${id}/call`)}/discard`).expect(202);
-    const failed = await stack.waitFor(id, (j) => j.status === 'failed');
+    await suite.stack.waitFor(id, (j) => j.nodes?.find((n) => n.id === 'call')?.status === 'dead_lettered');
+    await request(suite.stack.baseUrl).post(`/v1/dead-letters/${encodeURIComponent(`${id}/call`)}/discard`).expect(202);
+    const failed = await suite.stack.waitFor(id, (j) => j.status === 'failed');
     assert.deepEqual(nodeStatuses(failed), { call: 'failed', then: 'skipped', free: 'completed' });
   });
 
   it('cancelling the pipeline cancels its running nodes', async () => {
     const id = await submit([echoNode('long-1', [], 60_000), echoNode('long-2', [], 60_000), echoNode('after', ['long-1'])]);
-    await stack.waitFor(`${id}/long-1`, (j) => j.status === 'running');
-    await stack.waitFor(`${id}/long-2`, (j) => j.status === 'running');
-    await request(stack.baseUrl).post(`/v1/jobs/${id}/cancel`).expect(202);
-    await stack.waitFor(id, (j) => j.status === 'cancelled', 15_000);
-    assert.equal((await stack.getJob(`${id}/long-1`)).status, 'cancelled');
-    assert.equal((await stack.getJob(`${id}/long-2`)).status, 'cancelled');
+    await suite.stack.waitFor(`${id}/long-1`, (j) => j.status === 'running');
+    await suite.stack.waitFor(`${id}/long-2`, (j) => j.status === 'running');
+    await request(suite.stack.baseUrl).post(`/v1/jobs/${id}/cancel`).expect(202);
+    await suite.stack.waitFor(id, (j) => j.status === 'cancelled', 15_000);
+    assert.equal((await suite.stack.getJob(`${id}/long-1`)).status, 'cancelled');
+    assert.equal((await suite.stack.getJob(`${id}/long-2`)).status, 'cancelled');
   });
 
   it('completes a 500-node DAG', async () => {
@@ -142,7 +131,7 @@ describe('pipelines (DAGs of jobs as child workflows)', function () {
     }
     const started = Date.now();
     const id = await submit(nodes);
-    const done = await stack.waitFor(id, (j) => j.status === 'completed', 110_000);
+    const done = await suite.stack.waitFor(id, (j) => j.status === 'completed', 110_000);
     assert.equal(done.nodes?.length, 500);
     assert.ok(done.nodes?.every((node) => node.status === 'completed'));
     if (process.env.JOBLINE_TEST_REPORT) process.stdout.write(`500-node DAG: ${Date.now() - started} ms\n`);

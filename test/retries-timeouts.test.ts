@@ -1,29 +1,19 @@
 import assert from 'node:assert/strict';
-import { startStack, type Stack } from './support/stack';
-import { startTarget, type Target } from './support/target';
+import { useStack } from './support/use-stack';
 
 describe('retries and timeouts', function () {
-  let stack: Stack;
-  const targets: Target[] = [];
-  before(async () => {
-    stack = await startStack();
-  });
-  after(async () => {
-    await stack.stop();
-    await Promise.all(targets.map((t) => t.close()));
-  });
+  const suite = useStack();
 
   it('backs off exponentially with jitter: the gaps between attempts grow, and differ between jobs', async () => {
     const retry = { initialIntervalMs: 400, backoffCoefficient: 2.5, maxIntervalMs: 10_000, jitter: 0.3 };
     const jobs = await Promise.all(
       [0, 1].map(async () => {
-        const target = await startTarget([503]);
-        targets.push(target);
-        const { body } = await stack.submit({ type: 'http', input: { url: target.url }, maxAttempts: 4, retry });
+        const target = await suite.target([503]);
+        const { body } = await suite.stack.submit({ type: 'http', input: { url: target.url }, maxAttempts: 4, retry });
         return { id: body.id, target };
       }),
     );
-    await Promise.all(jobs.map(({ id }) => stack.waitFor(id, (j) => j.status === 'dead_lettered', 20_000)));
+    await Promise.all(jobs.map(({ id }) => suite.stack.waitFor(id, (j) => j.status === 'dead_lettered', 20_000)));
 
     const allGaps: number[][] = [];
     for (const { target } of jobs) {
@@ -46,14 +36,14 @@ describe('retries and timeouts', function () {
   });
 
   it('a per-attempt timeout retries the attempt, and dead-letters saying which timeout fired', async () => {
-    const { body } = await stack.submit({
+    const { body } = await suite.stack.submit({
       type: 'echo',
       input: { sleepMs: 5_000 },
       attemptTimeoutMs: 400,
       maxAttempts: 2,
       retry: { initialIntervalMs: 100 },
     });
-    const job = await stack.waitFor(body.id, (j) => j.status === 'dead_lettered', 15_000);
+    const job = await suite.stack.waitFor(body.id, (j) => j.status === 'dead_lettered', 15_000);
     assert.equal(job.lastError?.type, 'AttemptTimeout');
     assert.equal(job.lastError?.timeout, 'attempt');
     assert.equal(job.attempts, 2);
@@ -61,20 +51,20 @@ describe('retries and timeouts', function () {
 
   it('a heartbeat timeout (the attempt stopped reporting) is retried and reported as such', async () => {
     // echo heartbeats once a second: a 300 ms heartbeat timeout looks like a lost worker.
-    const { body } = await stack.submit({
+    const { body } = await suite.stack.submit({
       type: 'echo',
       input: { sleepMs: 5_000 },
       heartbeatTimeoutMs: 300,
       maxAttempts: 2,
       retry: { initialIntervalMs: 100 },
     });
-    const job = await stack.waitFor(body.id, (j) => j.status === 'dead_lettered', 15_000);
+    const job = await suite.stack.waitFor(body.id, (j) => j.status === 'dead_lettered', 15_000);
     assert.equal(job.lastError?.type, 'HeartbeatTimeout');
     assert.equal(job.lastError?.timeout, 'heartbeat');
   });
 
   it('the overall timeout ends the job as timed_out, whatever attempts remain', async () => {
-    const { body } = await stack.submit({
+    const { body } = await suite.stack.submit({
       type: 'echo',
       input: { sleepMs: 5_000 },
       attemptTimeoutMs: 300,
@@ -82,21 +72,20 @@ describe('retries and timeouts', function () {
       maxAttempts: 50,
       retry: { initialIntervalMs: 100 },
     });
-    const job = await stack.waitFor(body.id, (j) => j.status === 'timed_out', 15_000);
+    const job = await suite.stack.waitFor(body.id, (j) => j.status === 'timed_out', 15_000);
     assert.equal(job.lastError?.timeout, 'overall');
     assert.match(job.lastError?.message ?? '', /overall timeout of 1200 ms/);
     assert.ok(job.completedAt);
   });
 
   it('shows retrying with the last error and the next attempt time between attempts', async () => {
-    const target = await startTarget([503, 503, 200]);
-    targets.push(target);
-    const { body } = await stack.submit({ type: 'http', input: { url: target.url }, retry: { initialIntervalMs: 1_500, jitter: 0 } });
-    const retrying = await stack.waitFor(body.id, (j) => j.status === 'retrying');
+    const target = await suite.target([503, 503, 200]);
+    const { body } = await suite.stack.submit({ type: 'http', input: { url: target.url }, retry: { initialIntervalMs: 1_500, jitter: 0 } });
+    const retrying = await suite.stack.waitFor(body.id, (j) => j.status === 'retrying');
     assert.equal(retrying.attempts, 1);
     assert.equal(retrying.lastError?.type, 'HttpStatusError');
     assert.equal(retrying.lastError?.attempt, 1);
     assert.ok(retrying.nextAttemptAt && Date.parse(retrying.nextAttemptAt) > Date.now() - 100);
-    await stack.waitFor(body.id, (j) => j.status === 'completed', 15_000);
+    await suite.stack.waitFor(body.id, (j) => j.status === 'completed', 15_000);
   });
 });
