@@ -40,6 +40,20 @@ export const EnvSchema = z.object({
   JOBLINE_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.max(10_000).default(40),
   JOBLINE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+
+  // Reports (docs/reports.md): where their data comes from and where their artifacts go.
+  JOBLINE_DATABASE_URL: z.string().min(1).default('postgres://postgres@127.0.0.1:5432/test'),
+  JOBLINE_REPORT_SOURCE_DIR: z.string().min(1).default('data/demo'),
+  JOBLINE_REPORT_CHECKPOINT_MS: positiveInt.max(600_000).default(1_000),
+  JOBLINE_ARTIFACT_STORE: z.enum(['fs', 's3']).default('fs'),
+  JOBLINE_ARTIFACT_DIR: z.string().min(1).default('data/artifacts'),
+  JOBLINE_S3_ENDPOINT: z.url().optional(),
+  JOBLINE_S3_REGION: z.string().min(1).default('us-east-1'),
+  JOBLINE_S3_BUCKET: z.string().min(3).max(63).optional(),
+  JOBLINE_S3_PREFIX: z.string().default(''),
+  JOBLINE_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  JOBLINE_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  JOBLINE_S3_FORCE_PATH_STYLE: flag,
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -71,7 +85,30 @@ export interface Config {
   allowPrivateTargets: boolean;
   worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number; shutdownGraceMs: number };
   logLevel: Env['LOG_LEVEL'];
+  reports: ReportsConfig;
+  artifacts: ArtifactsConfig;
 }
+
+export interface ReportsConfig {
+  databaseUrl: string;
+  /** File sources (`csv`, `ndjson`) are paths relative to this directory and may not leave it. */
+  sourceDir: string;
+  /** How often a running report heartbeats its checkpoint. */
+  checkpointIntervalMs: number;
+}
+
+export type ArtifactsConfig =
+  | { store: 'fs'; dir: string }
+  | {
+      store: 's3';
+      bucket: string;
+      prefix: string;
+      region: string;
+      endpoint?: string;
+      forcePathStyle: boolean;
+      /** Unset: the AWS SDK's default chain (env, profile, instance role). */
+      credentials?: { accessKeyId: string; secretAccessKey: string };
+    };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -98,6 +135,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
     throw new ConfigError(['TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together']);
   }
+  const artifacts = artifactsConfig(env);
   return {
     temporal: {
       address: env.TEMPORAL_ADDRESS,
@@ -138,5 +176,31 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       shutdownGraceMs: env.JOBLINE_SHUTDOWN_GRACE_MS,
     },
     logLevel: env.LOG_LEVEL,
+    reports: {
+      databaseUrl: env.JOBLINE_DATABASE_URL,
+      sourceDir: path.resolve(PROJECT_ROOT, env.JOBLINE_REPORT_SOURCE_DIR),
+      checkpointIntervalMs: env.JOBLINE_REPORT_CHECKPOINT_MS,
+    },
+    artifacts,
+  };
+}
+
+function artifactsConfig(env: Env): ArtifactsConfig {
+  if (env.JOBLINE_ARTIFACT_STORE === 'fs') return { store: 'fs', dir: path.resolve(PROJECT_ROOT, env.JOBLINE_ARTIFACT_DIR) };
+  if (!env.JOBLINE_S3_BUCKET) throw new ConfigError(['JOBLINE_S3_BUCKET: required when JOBLINE_ARTIFACT_STORE=s3']);
+  if (Boolean(env.JOBLINE_S3_ACCESS_KEY_ID) !== Boolean(env.JOBLINE_S3_SECRET_ACCESS_KEY)) {
+    throw new ConfigError(['JOBLINE_S3_ACCESS_KEY_ID and JOBLINE_S3_SECRET_ACCESS_KEY must be set together']);
+  }
+  return {
+    store: 's3',
+    bucket: env.JOBLINE_S3_BUCKET,
+    prefix: env.JOBLINE_S3_PREFIX,
+    region: env.JOBLINE_S3_REGION,
+    endpoint: env.JOBLINE_S3_ENDPOINT,
+    forcePathStyle: env.JOBLINE_S3_FORCE_PATH_STYLE,
+    credentials:
+      env.JOBLINE_S3_ACCESS_KEY_ID && env.JOBLINE_S3_SECRET_ACCESS_KEY
+        ? { accessKeyId: env.JOBLINE_S3_ACCESS_KEY_ID, secretAccessKey: env.JOBLINE_S3_SECRET_ACCESS_KEY }
+        : undefined,
   };
 }

@@ -1,13 +1,15 @@
 import { exitOnFatal } from './fatal';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { createActivities } from './activities';
+import { createActivities, type ActivityDeps } from './activities';
+import { createArtifactStore } from './artifacts';
 import { correlationInterceptor } from './activities/correlation';
 import { loadConfig, type Config } from './config';
 import { logger } from './logger';
 import { connectionOptions } from './temporal/connection-options';
 import { prepareNamespace } from './temporal/namespace-setup';
 import { installRuntime } from './temporal/runtime';
+import { lazyPool } from './reports/sources/pg-pool';
 
 export interface WorkerSetup {
   connection: NativeConnection;
@@ -32,7 +34,7 @@ export function createJoblineWorker({ connection, config, workflowBundle }: Work
     namespace: config.temporal.namespace,
     taskQueue: config.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
-    activities: createActivities({ allowPrivateTargets: config.allowPrivateTargets }),
+    activities: createActivities(activityDeps(config)),
     interceptors: { workflowModules: workflowInterceptorModules(), activity: [correlationInterceptor] },
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
@@ -40,6 +42,17 @@ export function createJoblineWorker({ connection, config, workflowBundle }: Work
     shutdownGraceTime: config.worker.shutdownGraceMs,
     shutdownForceTime: config.worker.shutdownGraceMs + 10_000,
   });
+}
+
+/** What the activities need, built from the configuration. */
+export function activityDeps(config: Config): ActivityDeps {
+  return {
+    allowPrivateTargets: config.allowPrivateTargets,
+    sourceDir: config.reports.sourceDir,
+    checkpointIntervalMs: config.reports.checkpointIntervalMs,
+    pgPool: lazyPool(config.reports.databaseUrl),
+    artifacts: createArtifactStore(config.artifacts),
+  };
 }
 
 /** The address a worker or API process uses: TEMPORAL_ADDRESS, or the embedded server `npm start` runs. */

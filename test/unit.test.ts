@@ -4,6 +4,8 @@ import { parseRetryAfter } from '../src/activities/http';
 import { createActivities } from '../src/activities';
 import { isPrivateAddress } from '../src/activities/network-guard';
 import { JOB_TYPES } from '../src/jobs';
+import { loadConfig } from '../src/config';
+import { activityDeps } from '../src/worker';
 
 describe('backoff with jitter', () => {
   const retry = { initialIntervalMs: 1_000, backoffCoefficient: 2, maxIntervalMs: 10_000, jitter: 0.2 };
@@ -54,7 +56,7 @@ describe('private address guard', () => {
 
 describe('job type registry', () => {
   it('every job type names an activity the worker registers, and has a unique name', () => {
-    const activities: Record<string, unknown> = createActivities({ allowPrivateTargets: false });
+    const activities: Record<string, unknown> = createActivities(activityDeps(loadConfig({})));
     for (const jobType of JOB_TYPES) {
       if (jobType.workflow) continue;
       assert.equal(typeof activities[jobType.activity ?? ''], 'function', `${jobType.type} → ${jobType.activity}`);

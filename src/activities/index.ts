@@ -1,10 +1,12 @@
 import { EchoJobInput } from '../jobs/echo';
 import { HttpJobInput } from '../jobs/http';
+import { ReportJobInput } from '../jobs/report';
 import { echo } from './echo';
 import { createHttpActivities, type HttpActivityDeps } from './http';
 import { jobAttempt } from './job-attempt';
+import { createReportActivities, type ReportActivityDeps } from './report';
 
-export type ActivityDeps = HttpActivityDeps;
+export type ActivityDeps = HttpActivityDeps & ReportActivityDeps;
 
 /**
  * Every activity the worker registers, built from its dependencies. Each job type's `activity` names one
@@ -12,9 +14,11 @@ export type ActivityDeps = HttpActivityDeps;
  */
 export function createActivities(deps: ActivityDeps) {
   const http = createHttpActivities(deps);
+  const reports = createReportActivities(deps);
   return {
     callHttp: jobAttempt(HttpJobInput, (input) => http.callHttp(input)),
     echo: jobAttempt(EchoJobInput, echo),
+    runReport: jobAttempt(ReportJobInput, reports.runReport),
   };
 }
 

@@ -2,15 +2,19 @@ import express from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
 import type { LevelWithSilent } from 'pino';
+import { createArtifactStore, type ArtifactStore } from '../artifacts';
+import { loadConfig } from '../config';
 import type { Logger } from '../logger';
 import { DeadLetterService } from './dead-letters';
 import { JobReader } from './job-reader';
 import { JobService } from './job-service';
 import { HttpProblem, problemHandler } from './problem';
+import { artifactsRouter } from './routes/artifacts';
 import { deadLettersRouter } from './routes/dead-letters';
 import { docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
 import { jobsRouter } from './routes/jobs';
+import { reportsRouter } from './routes/reports';
 import { schedulesRouter } from './routes/schedules';
 import { ScheduleService } from './schedule-service';
 
@@ -22,6 +26,8 @@ export interface AppOptions {
   bodyLimitBytes: number;
   /** Base URL of the Temporal Web UI, for links in job views. */
   uiUrl?: string;
+  /** Where report artifacts are read from; by default the store the environment configures. */
+  artifacts?: ArtifactStore;
 }
 
 /** The HTTP API: a thin shell that validates, then starts, describes or signals workflows. */
@@ -47,6 +53,8 @@ export function createApp(options: AppOptions): express.Express {
   app.use(jobsRouter(jobs, reader));
   app.use(deadLettersRouter(new DeadLetterService(reader)));
   app.use(schedulesRouter(new ScheduleService(client, { taskQueue: options.taskQueue, namespace: options.namespace, uiUrl: options.uiUrl })));
+  app.use(reportsRouter());
+  app.use(artifactsRouter(options.artifacts ?? createArtifactStore(loadConfig().artifacts), reader));
   app.use((req, _res, next) => next(new HttpProblem(404, 'not-found', `no route for ${req.method} ${req.path}`)));
   app.use(problemHandler(logger));
   return app;

@@ -28,6 +28,8 @@ const TITLES: Record<string, string> = {
   'schedule-not-found': 'No such schedule',
   'schedule-exists': 'A schedule with this id already exists',
   'not-found': 'No such resource',
+  'artifact-not-found': 'No such artifact',
+  'range-not-satisfiable': 'The requested range is outside the artifact',
   'idempotency-conflict': 'The idempotency key was used for a different request',
   'invalid-state': 'The job is not in a state that allows this',
   'temporal-unavailable': 'The Temporal server is unavailable',

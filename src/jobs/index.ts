@@ -14,9 +14,10 @@ import type { JobTypeDefinition } from './define';
 import { echoJob } from './echo';
 import { httpJob } from './http';
 import { createPipelineJob } from './pipeline';
+import { reportJob } from './report';
 
 /** The job types a pipeline node may have: every one but the pipeline itself. */
-const LEAF_TYPES: readonly JobTypeDefinition[] = [httpJob, echoJob];
+const LEAF_TYPES: readonly JobTypeDefinition[] = [httpJob, echoJob, reportJob];
 const leafByName = new Map(LEAF_TYPES.map((jobType) => [jobType.type, jobType]));
 
 export const pipelineJob = createPipelineJob((type) => leafByName.get(type));

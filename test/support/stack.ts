@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
+import { createArtifactStore } from '../../src/artifacts';
 import { listen, type RunningServer } from '../../src/api/server';
 import type { JobView } from '../../src/api/job-view';
 import { loadConfig, type Config } from '../../src/config';
@@ -62,6 +63,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     logger,
     bodyLimitBytes: config.api.bodyLimitBytes,
     uiUrl: 'http://ui.test',
+    artifacts: createArtifactStore(config.artifacts),
   });
   const server: RunningServer = await listen(app, '127.0.0.1', 0);
 

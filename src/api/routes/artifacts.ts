@@ -1,0 +1,72 @@
+import { pipeline } from 'node:stream/promises';
+import { Router, type Response } from 'express';
+import type { ArtifactMeta, ArtifactStore } from '../../artifacts';
+import { InvalidArtifactKeyError } from '../../artifacts/store';
+import { parseByteRange } from '../byte-range';
+import type { JobReader } from '../job-reader';
+import { HttpProblem } from '../problem';
+
+const artifactPath = (id: string, name: string) => `/v1/jobs/${encodeURIComponent(id)}/artifacts/${encodeURIComponent(name)}`;
+
+function withLink(id: string, meta: ArtifactMeta) {
+  return { ...meta, links: { download: artifactPath(id, meta.name) } };
+}
+
+/** Runs a store call, turning a key the store refuses (a crafted id or name) into a 404 rather than a 500. */
+async function guarded<T>(call: () => Promise<T>, notFound: () => HttpProblem): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof InvalidArtifactKeyError) throw notFound();
+    throw err;
+  }
+}
+
+/**
+ * A job's artifacts, read from the artifact store rather than the job's result: they outlive the job's
+ * retention in Temporal.
+ */
+export function artifactsRouter(store: ArtifactStore, reader: JobReader): Router {
+  const router = Router();
+  const noJob = (id: string) => () => new HttpProblem(404, 'job-not-found', `no job ${id}`);
+
+  router.get('/v1/jobs/:id/artifacts', async (req, res) => {
+    const { id } = req.params;
+    const artifacts = await guarded(() => store.list(id), noJob(id));
+    // No artifacts: tell an unknown job (404) from one that has none yet (an empty list).
+    if (artifacts.length === 0) await reader.describe(id);
+    res.json({ jobId: id, artifacts: artifacts.map((meta) => withLink(id, meta)) });
+  });
+
+  router.get('/v1/jobs/:id/artifacts/:name', async (req, res) => {
+    const { id, name } = req.params;
+    const missing = () => new HttpProblem(404, 'artifact-not-found', `job ${id} has no artifact "${name}"`);
+    const meta = await guarded(() => store.stat(id, name), missing);
+    if (!meta) throw missing();
+    const range = parseByteRange(req.get('range'), meta.size);
+    if (range === 'unsatisfiable') {
+      res.setHeader('Content-Range', `bytes */${meta.size}`);
+      throw new HttpProblem(416, 'range-not-satisfiable', `the artifact has ${meta.size} bytes`);
+    }
+    const download = await store.open(id, name, range);
+    if (!download) throw missing();
+    setHeaders(res, download.meta);
+    if (range) {
+      res.status(206).setHeader('Content-Range', `bytes ${range.start}-${range.end}/${meta.size}`);
+      res.setHeader('Content-Length', String(range.end - range.start + 1));
+    }
+    await pipeline(download.body, res);
+  });
+
+  return router;
+}
+
+function setHeaders(res: Response, meta: ArtifactMeta): void {
+  res.setHeader('Content-Type', meta.contentType);
+  res.setHeader('Content-Length', String(meta.size));
+  res.setHeader('Accept-Ranges', 'bytes');
+  // A strong validator that never changes for given bytes.
+  res.setHeader('ETag', `"${meta.sha256}"`);
+  res.setHeader('X-Checksum-Sha256', meta.sha256);
+  res.setHeader('Content-Disposition', `inline; filename="${meta.name}"`);
+}
