@@ -22,8 +22,9 @@ COPY tsconfig.json ./
 COPY src ./src
 
 # The one place the app may write (JOBLINE_DATA_DIR and the paths under data/ resolve
-# here); mount a volume on it to keep what is written there.
-RUN mkdir data && chown node:node data
+# here); mount a volume on it to keep what is written there. artifacts/ exists in the image
+# so that a named volume mounted there starts out owned by `node`, not root.
+RUN mkdir -p data/artifacts data/demo && chown -R node:node data
 
 # NPM_CONFIG_SCRIPT_SHELL: npm runs a script through `<shell> -c`. Debian's /bin/sh (dash)
 # stays in between and dies on SIGTERM without passing it on, so `docker stop` would
