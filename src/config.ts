@@ -117,6 +117,12 @@ export class ConfigError extends Error {
   }
 }
 
+/** The Web UI to link jobs to: TEMPORAL_UI_URL, or the embedded server's when Jobline runs that. */
+export function webUiUrl(config: Config): string | undefined {
+  if (config.temporal.uiUrl) return config.temporal.uiUrl;
+  return config.temporal.address ? undefined : `http://${config.embedded.ip}:${config.embedded.uiPort}`;
+}
+
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const DEFAULT_CLI_PATH = path.join(PROJECT_ROOT, '.temporal', 'bin', 'temporal');
 

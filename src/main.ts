@@ -1,7 +1,7 @@
 import { exitOnFatal } from './fatal';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createApp } from './api/app';
+import { appOptionsFrom, createApp } from './api/app';
 import { listen } from './api/server';
 import { loadConfig, type Config } from './config';
 import { logger } from './logger';
@@ -44,14 +44,7 @@ async function main(): Promise<void> {
     await prepareNamespace(clientConnection, config.temporal.namespace, logger, devServer ? config.embedded.retentionDays : undefined);
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
     const worker = await createJoblineWorker({ connection: workerConnection, config });
-    const app = createApp({
-      client,
-      namespace: config.temporal.namespace,
-      taskQueue: config.taskQueue,
-      logger,
-      bodyLimitBytes: config.api.bodyLimitBytes,
-      uiUrl,
-    });
+    const app = createApp({ ...appOptionsFrom(config, client), uiUrl });
     const api = await listen(app, config.api.host, config.api.port);
     printBanner({ apiUrl: config.api.publicUrl ?? api.url, uiUrl, address, config, devServer });
 

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { createApp } from '../../src/api/app';
+import { appOptionsFrom, createApp } from '../../src/api/app';
 import { listen } from '../../src/api/server';
 import { loadConfig } from '../../src/config';
 import { logger } from '../../src/logger';
@@ -13,13 +13,7 @@ async function main(): Promise<void> {
   logger.level = config.logLevel;
   const connection = await Connection.connect(connectionOptions(config.temporal, temporalAddress(config)));
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const app = createApp({
-    client,
-    namespace: config.temporal.namespace,
-    taskQueue: config.taskQueue,
-    logger,
-    bodyLimitBytes: config.api.bodyLimitBytes,
-  });
+  const app = createApp(appOptionsFrom(config, client));
   const server = await listen(app, config.api.host, config.api.port);
   serveBench(undefined, async () => {
     await server.close();

@@ -1,10 +1,11 @@
 import express from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Client } from '@temporalio/client';
+import { webUiUrl, type Config } from '../config';
 import type { LevelWithSilent } from 'pino';
 import { createArtifactStore, type ArtifactStore } from '../artifacts';
 import { loadConfig } from '../config';
-import type { Logger } from '../logger';
+import { logger, type Logger } from '../logger';
 import { DeadLetterService } from './dead-letters';
 import { JobReader } from './job-reader';
 import { JobService } from './job-service';
@@ -28,6 +29,18 @@ export interface AppOptions {
   uiUrl?: string;
   /** Where report artifacts are read from; by default the store the environment configures. */
   artifacts?: ArtifactStore;
+}
+
+/** The API's options as every Jobline process builds them from its Config. */
+export function appOptionsFrom(config: Config, client: Client): AppOptions {
+  return {
+    client,
+    namespace: config.temporal.namespace,
+    taskQueue: config.taskQueue,
+    logger,
+    bodyLimitBytes: config.api.bodyLimitBytes,
+    uiUrl: webUiUrl(config),
+  };
 }
 
 /** The HTTP API: a thin shell that validates, then starts, describes or signals workflows. */

@@ -4,7 +4,7 @@ import { loadConfig } from '../config';
 import { logger } from '../logger';
 import { connectionOptions } from '../temporal/connection-options';
 import { temporalAddress } from '../worker';
-import { createApp } from './app';
+import { appOptionsFrom, createApp } from './app';
 import { listen } from './server';
 
 /** `npm run api`: the HTTP API alone, against TEMPORAL_ADDRESS or the server `npm start` runs. */
@@ -14,14 +14,7 @@ async function main(): Promise<void> {
   const address = temporalAddress(config);
   const connection = await Connection.connect(connectionOptions(config.temporal, address));
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const app = createApp({
-    client,
-    namespace: config.temporal.namespace,
-    taskQueue: config.taskQueue,
-    logger,
-    bodyLimitBytes: config.api.bodyLimitBytes,
-    uiUrl: config.temporal.uiUrl ?? (config.temporal.address ? undefined : `http://${config.embedded.ip}:${config.embedded.uiPort}`),
-  });
+  const app = createApp(appOptionsFrom(config, client));
   const server = await listen(app, config.api.host, config.api.port);
   logger.info({ url: server.url, temporal: address }, 'api listening');
   const stop = async () => {
