@@ -67,3 +67,19 @@ export function failAndExit(err: unknown): never {
   send({ type: 'fatal', message });
   process.exit(1);
 }
+
+/** Runs a bench worker until the bench asks it to stop, then drains it and closes its connection. */
+export async function runBenchWorker(
+  worker: { run(): Promise<void>; shutdown(): void; getState(): string },
+  connection: { close(): Promise<void> },
+  clock: StartClock,
+): Promise<void> {
+  const running = worker.run();
+  serveBench(clock, async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+    await connection.close();
+  });
+  send({ type: 'ready' });
+  await running;
+}

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { S3StoreOptions } from './artifacts/s3-store';
 
 /** `1`/`true`/`yes` and `0`/`false`/`no`, so that `FOO=0` means false (z.coerce.boolean would say true). */
 const flag = z
@@ -99,16 +100,7 @@ export interface ReportsConfig {
 
 export type ArtifactsConfig =
   | { store: 'fs'; dir: string }
-  | {
-      store: 's3';
-      bucket: string;
-      prefix: string;
-      region: string;
-      endpoint?: string;
-      forcePathStyle: boolean;
-      /** Unset: the AWS SDK's default chain (env, profile, instance role). */
-      credentials?: { accessKeyId: string; secretAccessKey: string };
-    };
+  | ({ store: 's3' } & S3StoreOptions);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
+import type { Problem } from '../src/api/problem';
 import request from 'supertest';
 import { startStack, type Stack } from './support/stack';
 import { testEnv } from './support/temporal-env';
-
-interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: Array<{ field: string; message: string }>;
-}
 
 /** Bad input is a clear 4xx problem+json and starts nothing. API only: no worker needed to judge input. */
 describe('API input validation', function () {
@@ -24,10 +17,10 @@ describe('API input validation', function () {
     assert.equal(started.count, 0, 'a rejected request started a job');
   });
 
-  const expectProblem = (res: request.Response, status: number, type: string): ProblemBody => {
+  const expectProblem = (res: request.Response, status: number, type: string): Problem => {
     assert.equal(res.status, status, JSON.stringify(res.body));
     assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/);
-    const body = JSON.parse(res.text) as ProblemBody;
+    const body = JSON.parse(res.text) as Problem;
     assert.equal(body.status, status);
     assert.equal(body.type, `/problems/${type}`);
     assert.ok(body.title.length > 0 && body.detail.length > 0);

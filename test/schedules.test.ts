@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
+import type { Problem } from '../src/api/problem';
 import { randomUUID } from 'node:crypto';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import type { ScheduleView } from '../src/api/schedule-view';
 import { startStack, type Stack } from './support/stack';
 import { testEnv } from './support/temporal-env';
-
-interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: Array<{ field: string; message: string }>;
-}
 
 interface Reply<T> {
   status: number;
@@ -67,10 +60,10 @@ describe('schedules (real dev server, real HTTP)', function () {
     throw new Error(`schedule ${id} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
   };
 
-  const expectProblem = (reply: Reply<unknown>, status: number, type: string): ProblemBody => {
+  const expectProblem = (reply: Reply<unknown>, status: number, type: string): Problem => {
     assert.equal(reply.status, status, JSON.stringify(reply.body));
     assert.match(reply.headers.get('content-type') ?? '', /^application\/problem\+json/);
-    const problem = reply.body as ProblemBody;
+    const problem = reply.body as Problem;
     assert.equal(problem.type, `/problems/${type}`);
     assert.ok(problem.title.length > 0 && problem.detail.length > 0);
     return problem;

@@ -4,7 +4,7 @@ import { logger } from '../../src/logger';
 import { connectionOptions } from '../../src/temporal/connection-options';
 import { installRuntime } from '../../src/temporal/runtime';
 import { createJoblineWorker, temporalAddress } from '../../src/worker';
-import { StartClock, failAndExit, send, serveBench } from '../ipc';
+import { StartClock, failAndExit, runBenchWorker } from '../ipc';
 import { activityClockPlugin, workerOverrides } from './activity-clock';
 
 /** The Jobline worker as `npm run worker` builds it, plus the bench's activity clock. */
@@ -18,14 +18,7 @@ async function main(): Promise<void> {
     plugins: [activityClockPlugin(clock, workerOverrides())],
   });
   const worker = await createJoblineWorker({ connection, config });
-  const running = worker.run();
-  serveBench(clock, async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await connection.close();
-  });
-  send({ type: 'ready' });
-  await running;
+  await runBenchWorker(worker, connection, clock);
 }
 
 main().catch(failAndExit);

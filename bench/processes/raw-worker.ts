@@ -4,7 +4,7 @@ import { logger } from '../../src/logger';
 import { connectionOptions } from '../../src/temporal/connection-options';
 import { installRuntime } from '../../src/temporal/runtime';
 import { temporalAddress } from '../../src/worker';
-import { StartClock, failAndExit, send, serveBench } from '../ipc';
+import { StartClock, failAndExit, runBenchWorker } from '../ipc';
 import { noop } from '../raw/activities';
 import { activityClockPlugin, workerOverrides } from './activity-clock';
 
@@ -29,14 +29,7 @@ async function main(): Promise<void> {
     shutdownGraceTime: config.worker.shutdownGraceMs,
     shutdownForceTime: config.worker.shutdownGraceMs + 10_000,
   });
-  const running = worker.run();
-  serveBench(clock, async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await connection.close();
-  });
-  send({ type: 'ready' });
-  await running;
+  await runBenchWorker(worker, connection, clock);
 }
 
 main().catch(failAndExit);

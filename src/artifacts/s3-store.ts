@@ -19,6 +19,7 @@ export interface S3StoreOptions {
   region: string;
   endpoint?: string;
   forcePathStyle: boolean;
+  /** Unset: the AWS SDK's default chain (env, profile, instance role). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
