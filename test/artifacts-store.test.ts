@@ -55,8 +55,16 @@ function storeContract(makeStore: () => ArtifactStore) {
     assert.deepEqual(await store.list('report-none'), []);
   });
 
+  it('keeps a pipeline node’s artifacts apart from its pipeline’s', async () => {
+    await store.put('pipeline-1', 'r.csv', 'text/csv', Buffer.from('pipeline'));
+    await store.put('pipeline-1/report', 'r.csv', 'text/csv', Buffer.from('node'));
+    assert.equal(await text((await store.open('pipeline-1/report', 'r.csv'))!.body), 'node');
+    assert.equal(await text((await store.open('pipeline-1', 'r.csv'))!.body), 'pipeline');
+    assert.deepEqual((await store.list('pipeline-1')).map((meta) => meta.name), ['r.csv']);
+  });
+
   it('refuses keys that could leave the store', async () => {
-    for (const [jobId, name] of [['..', 'x.csv'], ['report-1', '../x.csv'], ['a/b', 'x.csv'], ['report-1', 'x']]) {
+    for (const [jobId, name] of [['..', 'x.csv'], ['report-1', '../x.csv'], ['a/b/c', 'x.csv'], ['a/..', 'x.csv'], ['report-1', 'x']]) {
       await assert.rejects(store.put(jobId!, name!, 'text/plain', Buffer.from('x')), InvalidArtifactKeyError, `${jobId} ${name}`);
     }
   });

@@ -91,6 +91,16 @@ describe('report job: sources, numbers, validation (real dev server, real Postgr
     assert.equal(Number(dbRow?.s), csvSum);
   });
 
+  it('runs as a pipeline node, its artifacts stored under the node’s job id', async () => {
+    const nodes = [{ id: 'summary', type: 'report', input: { report: 'sales-summary', source: { type: 'csv', path: 'hand.csv' } } }];
+    const submitted = await stack.submit({ type: 'pipeline', input: { nodes } });
+    const done = await stack.waitFor(submitted.body.id, (j) => j.status === 'completed' || j.status === 'failed', 30_000);
+    assert.equal(done.status, 'completed', JSON.stringify(done.nodes));
+    const nodeJob = `${submitted.body.id}/summary`;
+    const rows = await tableRows(stack.baseUrl, nodeJob, 'by-region-month');
+    assert.equal(rows.length, 5);
+  });
+
   for (const source of ['csv', 'ndjson', 'postgres'] as const) {
     it(`gives the hand-checked numbers over ${source}`, async () => {
       const input = {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { describeBody } from './digest';
-import { checkKey, type ArtifactDownload, type ArtifactMeta, type ArtifactStore, type ByteRange } from './store';
+import { checkKey, keySegment, type ArtifactDownload, type ArtifactMeta, type ArtifactStore, type ByteRange } from './store';
 
 const META_SUFFIX = '.meta.json';
 const BLOBS = 'blobs';
@@ -22,7 +22,7 @@ export class FsArtifactStore implements ArtifactStore {
 
   async put(jobId: string, name: string, contentType: string, body: Buffer): Promise<ArtifactMeta> {
     checkKey(jobId, name);
-    const jobDir = path.join(this.dir, jobId);
+    const jobDir = path.join(this.dir, keySegment(jobId));
     await fsp.mkdir(path.join(jobDir, BLOBS), { recursive: true });
     const meta = describeBody(name, contentType, body);
     // The body first: metadata that exists always names a complete body.
@@ -33,7 +33,7 @@ export class FsArtifactStore implements ArtifactStore {
 
   async list(jobId: string): Promise<ArtifactMeta[]> {
     checkKey(jobId, undefined);
-    const entries = await fsp.readdir(path.join(this.dir, jobId)).catch(ifMissing([] as string[]));
+    const entries = await fsp.readdir(path.join(this.dir, keySegment(jobId))).catch(ifMissing([] as string[]));
     const names = entries.filter((entry) => entry.endsWith(META_SUFFIX)).map((entry) => entry.slice(0, -META_SUFFIX.length));
     const metas = await Promise.all(names.sort().map((name) => this.stat(jobId, name)));
     return metas.filter((meta): meta is ArtifactMeta => meta !== undefined);
@@ -41,14 +41,14 @@ export class FsArtifactStore implements ArtifactStore {
 
   async stat(jobId: string, name: string): Promise<ArtifactMeta | undefined> {
     checkKey(jobId, name);
-    const raw = await fsp.readFile(path.join(this.dir, jobId, name + META_SUFFIX), 'utf8').catch(ifMissing(undefined));
+    const raw = await fsp.readFile(path.join(this.dir, keySegment(jobId), name + META_SUFFIX), 'utf8').catch(ifMissing(undefined));
     return raw === undefined ? undefined : (JSON.parse(raw) as ArtifactMeta);
   }
 
   async open(jobId: string, name: string, range?: ByteRange): Promise<ArtifactDownload | undefined> {
     const meta = await this.stat(jobId, name);
     if (!meta) return undefined;
-    const body = fs.createReadStream(path.join(this.dir, jobId, BLOBS, meta.sha256), range ? { start: range.start, end: range.end } : {});
+    const body = fs.createReadStream(path.join(this.dir, keySegment(jobId), BLOBS, meta.sha256), range ? { start: range.start, end: range.end } : {});
     return { meta, body };
   }
 }

@@ -10,7 +10,7 @@ import {
   type HeadObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import { describeBody } from './digest';
-import { checkKey, type ArtifactDownload, type ArtifactMeta, type ArtifactStore, type ByteRange } from './store';
+import { checkKey, keySegment, type ArtifactDownload, type ArtifactMeta, type ArtifactStore, type ByteRange } from './store';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -49,7 +49,7 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   key(jobId: string, name: string): string {
-    return `${this.options.prefix}${jobId}/${name}`;
+    return `${this.options.prefix}${keySegment(jobId)}/${name}`;
   }
 
   async put(jobId: string, name: string, contentType: string, body: Buffer): Promise<ArtifactMeta> {
@@ -70,7 +70,7 @@ export class S3ArtifactStore implements ArtifactStore {
 
   async list(jobId: string): Promise<ArtifactMeta[]> {
     checkKey(jobId, undefined);
-    const prefix = `${this.options.prefix}${jobId}/`;
+    const prefix = `${this.options.prefix}${keySegment(jobId)}/`;
     const names: string[] = [];
     let token: string | undefined;
     do {

@@ -35,8 +35,11 @@ export interface ArtifactStore {
   open(jobId: string, name: string, range?: ByteRange): Promise<ArtifactDownload | undefined>;
 }
 
-/** Job ids as the API makes them (type prefix, uuid or idempotency key): safe as a path segment or key part. */
-export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,999}$/;
+/**
+ * Job ids as the API makes them (type prefix, uuid or idempotency key), and pipeline nodes'
+ * `{pipelineId}/{nodeId}`: `keySegment` turns either into one path segment or key part.
+ */
+export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,999}(\/[A-Za-z0-9._~-]{1,100})?$/;
 /** Artifact names: a file name with an extension, no path. */
 export const ARTIFACT_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,126}\.[a-z0-9]{1,8}$/;
 
@@ -49,8 +52,16 @@ export class InvalidArtifactKeyError extends Error {
 
 /** Refuses keys that could escape the store's root (`..`, slashes) before any I/O. */
 export function checkKey(jobId: string, name: string | undefined): void {
-  if (!JOB_ID_PATTERN.test(jobId) || jobId.includes('..')) throw new InvalidArtifactKeyError(`invalid job id "${jobId}"`);
+  if (!JOB_ID_PATTERN.test(jobId) || jobId.split('/').some((part) => part.includes('..'))) throw new InvalidArtifactKeyError(`invalid job id "${jobId}"`);
   if (name !== undefined && (!ARTIFACT_NAME_PATTERN.test(name) || name.includes('..'))) {
     throw new InvalidArtifactKeyError(`invalid artifact name "${name}"`);
   }
+}
+
+/**
+ * The job id as one directory name or key part: a pipeline node's `/` becomes `%2F`. Ids never contain `%`,
+ * so a node's artifacts cannot meet another job's, and every other id stays as it is.
+ */
+export function keySegment(jobId: string): string {
+  return encodeURIComponent(jobId);
 }
