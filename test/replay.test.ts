@@ -58,7 +58,7 @@ describe('replaying job workflow histories', function () {
       await pipelineTarget.close();
     });
 
-    it('replays completed, retried, dead-lettered then retried or discarded, cancelled, delayed, timed-out jobs and pipelines', async () => {
+    it('replays completed, retried, dead-lettered then retried or discarded, cancelled, delayed, timed-out, dependent jobs and pipelines', async () => {
       const fast = { initialIntervalMs: 100 };
       const api = request(stack.baseUrl);
       const ids: Record<string, string> = {};
@@ -69,6 +69,9 @@ describe('replaying job workflow histories', function () {
       await submit('retried', { type: 'http', input: { url: flaky.url }, retry: fast });
       await submit('delayed', { type: 'echo', input: {}, delayMs: 500 });
       await submit('timed-out', { type: 'echo', input: { sleepMs: 3_000 }, attemptTimeoutMs: 200, timeoutMs: 700, retry: fast });
+      // Waits for the delayed job, then runs; and one whose dependency times out.
+      await submit('depends-on', { type: 'echo', input: { value: 2 }, dependsOn: [ids.delayed!, ids.completed!] });
+      await submit('depends-on-failed', { type: 'echo', input: {}, dependsOn: [ids['timed-out']!] });
       await submit('dead-letter-retried', { type: 'http', input: { url: broken.url }, retry: fast });
       await stack.waitFor(ids['dead-letter-retried']!, (j) => j.status === 'dead_lettered');
       await api.post(`/v1/dead-letters/${ids['dead-letter-retried']}/retry`).expect(202);
@@ -92,6 +95,8 @@ describe('replaying job workflow histories', function () {
         retried: 'completed',
         delayed: 'completed',
         'timed-out': 'timed_out',
+        'depends-on': 'completed',
+        'depends-on-failed': 'failed',
         'dead-letter-retried': 'completed',
         'dead-letter-discarded': 'failed',
         cancelled: 'cancelled',

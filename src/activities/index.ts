@@ -1,6 +1,7 @@
 import { EchoJobInput } from '../jobs/echo';
 import { HttpJobInput } from '../jobs/http';
 import { ReportJobInput } from '../jobs/report';
+import { awaitJob } from './await-job';
 import { echo } from './echo';
 import { createHttpActivities, type HttpActivityDeps } from './http';
 import { jobAttempt } from './job-attempt';
@@ -19,6 +20,8 @@ export function createActivities(deps: ActivityDeps) {
     callHttp: jobAttempt(HttpJobInput, (input) => http.callHttp(input)),
     echo: jobAttempt(EchoJobInput, echo),
     runReport: jobAttempt(ReportJobInput, reports.runReport),
+    // Not a job type's work: a job with `dependsOn` waits with one of these per dependency.
+    awaitJob,
   };
 }
 

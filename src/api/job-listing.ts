@@ -27,7 +27,9 @@ const LIVE_STATUSES: ReadonlySet<JobStatus> = new Set(['queued', 'running', 'ret
 function statusClause(status: JobStatus): string {
   if (LIVE_STATUSES.has(status)) return `JobStatus = 'active' AND ExecutionStatus = 'Running'`;
   if (status === 'failed') return `(JobStatus = 'failed' OR ExecutionStatus = 'Terminated')`;
-  if (status === 'scheduled' || status === 'dead_lettered') return `JobStatus = '${status}' AND ExecutionStatus = 'Running'`;
+  if (status === 'waiting' || status === 'scheduled' || status === 'dead_lettered') {
+    return `JobStatus = '${status}' AND ExecutionStatus = 'Running'`;
+  }
   return `JobStatus = '${status}'`;
 }
 

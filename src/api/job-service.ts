@@ -8,9 +8,11 @@ import { getPipelineStateQuery } from '../workflows/messages';
 import type { JobReader } from './job-reader';
 import { jobLinks, TERMINAL_STATUSES, type JobView } from './job-view';
 import { prepareJob, type SubmitHeaders } from './prepare-job';
-import { HttpProblem } from './problem';
+import { HttpProblem, type FieldError } from './problem';
 
 const NODE_QUERY_DEADLINE_MS = 3_000;
+/** `dependsOn` may name 100 jobs: describe them a few at a time rather than in one burst. */
+const DESCRIBE_BATCH = 20;
 
 export interface SubmitOutcome {
   /** False when an idempotency key matched an existing job. */
@@ -28,6 +30,7 @@ export class JobService {
   async submit(body: unknown, headers: SubmitHeaders): Promise<SubmitOutcome> {
     const prepared = prepareJob(body, headers);
     const { spec, idempotencyKey } = prepared;
+    if (spec.dependsOn) await this.checkDependencies(spec.dependsOn);
     try {
       await this.reader.client.workflow.start(prepared.workflowType, {
         ...prepared.startOptions,
@@ -55,7 +58,7 @@ export class JobService {
       job: {
         id: spec.id,
         type: spec.type,
-        status: spec.runAt ? 'scheduled' : 'queued',
+        status: spec.dependsOn ? 'waiting' : spec.runAt ? 'scheduled' : 'queued',
         attempts: 0,
         maxAttempts: spec.maxAttempts,
         priority: spec.priority,
@@ -63,9 +66,39 @@ export class JobService {
         metadata: spec.metadata,
         createdAt: spec.createdAt,
         ...(spec.runAt ? { scheduledFor: spec.runAt } : {}),
+        ...(spec.dependsOn ? { dependsOn: spec.dependsOn } : {}),
         links: jobLinks(spec.id, this.reader.links),
       },
     };
+  }
+
+  /**
+   * Every job in `dependsOn` must exist (it may have finished): a typo would otherwise wait until the
+   * timeout. Unknown ids are a 400 naming each one (`dependsOn.<index>`); other errors pass on (503, 500).
+   */
+  private async checkDependencies(ids: string[]): Promise<void> {
+    const found: boolean[] = [];
+    for (let start = 0; start < ids.length; start += DESCRIBE_BATCH) {
+      const batch = ids.slice(start, start + DESCRIBE_BATCH);
+      const exists = await Promise.all(
+        batch.map((id) =>
+          this.reader.describe(id).then(
+            () => true,
+            (err: unknown) => {
+              if (err instanceof HttpProblem && err.status === 404) return false;
+              throw err;
+            },
+          ),
+        ),
+      );
+      found.push(...exists);
+    }
+    const errors: FieldError[] = ids.flatMap((id, index) =>
+      found[index] ? [] : [{ field: `dependsOn.${index}`, message: `no job with id "${id}"` }],
+    );
+    if (errors.length === 0) return;
+    const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+    throw new HttpProblem(400, 'invalid-request', detail, { errors });
   }
 
   async get(id: string): Promise<JobView> {

@@ -4,6 +4,7 @@ import type { CoarseJobStatus, JobError, JobMemo } from '../workflows/job-state'
 import type { PipelineNodeState } from '../workflows/messages';
 
 export const JOB_STATUSES = [
+  'waiting',
   'scheduled',
   'queued',
   'running',
@@ -51,6 +52,8 @@ export interface JobView {
   completedAt?: string;
   nextAttemptAt?: string;
   lastError?: JobError;
+  /** The jobs this one waits for (or waited for) before it runs. */
+  dependsOn?: string[];
   progress?: JobProgress;
   result?: unknown;
   /** For a pipeline: every node with its status and job id. */
@@ -102,6 +105,7 @@ export function toJobView(info: JobRecord, pending: PendingAttempt | undefined, 
   if (completedAt && TERMINAL_STATUSES.has(status)) view.completedAt = completedAt;
   if (status === 'retrying' && pending?.nextAttemptAt) view.nextAttemptAt = pending.nextAttemptAt.toISOString();
   const lastError = lastErrorOf(status, info.status.name, memo, pending);
+  if (memo.dependsOn) view.dependsOn = memo.dependsOn;
   if (lastError) view.lastError = lastError;
   if (pending?.progress) view.progress = pending.progress;
   return view;
@@ -126,7 +130,7 @@ export function deriveStatus(
     case 'FAILED':
       return coarse === 'timed_out' || coarse === 'cancelled' ? coarse : 'failed';
     case 'RUNNING':
-      if (coarse === 'scheduled' || coarse === 'dead_lettered') return coarse;
+      if (coarse === 'waiting' || coarse === 'scheduled' || coarse === 'dead_lettered') return coarse;
       if (composite) return 'running';
       if (!pending) return 'queued';
       if (pending.state === 'started' || pending.state === 'cancel_requested') return 'running';
@@ -138,7 +142,7 @@ export function deriveStatus(
 
 function attemptsOf(status: JobStatus, memo: Partial<JobMemo>, pending: PendingAttempt | undefined): number {
   if (pending) return pending.state === 'started' || pending.state === 'cancel_requested' ? pending.attempt : pending.attempt - 1;
-  if (status === 'queued' || status === 'scheduled') return 0;
+  if (status === 'queued' || status === 'scheduled' || status === 'waiting') return 0;
   return memo.attempts ?? memo.lastError?.attempt ?? 0;
 }
 

@@ -33,6 +33,7 @@ const JOB_VIEW: JsonSchema = {
     metadata: { type: 'object', additionalProperties: { type: 'string' } },
     createdAt: { type: 'string', format: 'date-time' },
     scheduledFor: { type: 'string', format: 'date-time' },
+    dependsOn: { type: 'array', items: { type: 'string' }, description: 'The jobs this one waits for (status `waiting`) before it runs' },
     startedAt: { type: 'string', format: 'date-time', description: 'Start of the current (or last) attempt' },
     completedAt: { type: 'string', format: 'date-time' },
     nextAttemptAt: { type: 'string', format: 'date-time' },

@@ -14,12 +14,15 @@ const STATE_NAMES: Record<number, PendingAttempt['state']> = {
   [State.PENDING_ACTIVITY_STATE_PAUSE_REQUESTED]: 'started',
 };
 
-/** Reads the job's pending activity (a job has at most one) from a describe response. */
+/** Waits for a job's dependencies (`dependsOn`): not attempts of the job, so not reported as such. */
+const NOT_ATTEMPTS: ReadonlySet<string> = new Set(['awaitJob']);
+
+/** Reads the job's pending attempt (a job has at most one) from a describe response. */
 export async function pendingAttemptOf(
   description: WorkflowExecutionDescription,
   converter: LoadedDataConverter,
 ): Promise<PendingAttempt | undefined> {
-  const raw = description.raw.pendingActivities?.[0];
+  const raw = description.raw.pendingActivities?.find((activity) => !NOT_ATTEMPTS.has(activity.activityType?.name ?? ''));
   if (!raw) return undefined;
   const pending: PendingAttempt = {
     state: STATE_NAMES[raw.state ?? 0] ?? 'scheduled',

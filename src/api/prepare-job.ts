@@ -46,7 +46,7 @@ export function prepareJob(body: unknown, headers: SubmitHeaders = {}): Prepared
   const input = jobType.input.safeParse(request.input);
   if (!input.success) throw validationProblem(input.error, ['input']);
 
-  const spec = resolveJobSpec({ request, jobType, input: input.data, idempotencyKey, correlationId });
+  const spec = resolveJobSpec({ request, jobType, input: input.data, idempotencyKey, correlationId, dependsOn: request.dependsOn });
   const hash = requestHash(request);
   const memo = initialMemo(spec, hash);
   return {

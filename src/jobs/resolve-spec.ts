@@ -5,6 +5,11 @@ import type { JobOverrides, SubmitJobRequest } from './submission';
 
 export interface ResolveOptions {
   request: JobOverrides & Partial<Pick<SubmitJobRequest, 'runAt' | 'delayMs'>>;
+  /**
+   * Job ids to wait for. Not read from `request`: a pipeline node's own `dependsOn` names nodes, not jobs,
+   * and the pipeline waits for those itself.
+   */
+  dependsOn?: string[];
   jobType: JobTypeDefinition;
   /** The input after the job type's schema applied its defaults. */
   input: unknown;
@@ -44,6 +49,7 @@ export function resolveJobSpec(options: ResolveOptions): JobSpec {
     timeoutMs: request.timeoutMs ?? defaults.timeoutMs,
     heartbeatTimeoutMs: request.heartbeatTimeoutMs ?? defaults.heartbeatTimeoutMs,
     runAt,
+    ...(options.dependsOn && options.dependsOn.length > 0 ? { dependsOn: options.dependsOn } : {}),
     metadata: request.metadata ?? {},
     correlationId: options.correlationId ?? randomUUID(),
     createdAt: now.toISOString(),

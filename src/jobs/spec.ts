@@ -31,6 +31,8 @@ export interface JobSpec {
   metadata: Record<string, string>;
   correlationId: string;
   createdAt: string;
+  /** Ids of existing jobs this job waits for (`dependsOn` of a standalone job); absent when there are none. */
+  dependsOn?: string[];
   /** For a pipeline node: the results of the nodes it depends on, by node id. */
   dependencies?: Record<string, unknown>;
 }
@@ -42,7 +44,10 @@ export interface AttemptContext {
   correlationId: string;
   maxAttempts: number;
   retry: RetrySettings;
-  /** For a pipeline node: the results of the nodes it depends on, by node id. */
+  /**
+   * The results of what the job depends on: for a pipeline node, of the nodes by node id; for a job with
+   * `dependsOn`, of those jobs by job id.
+   */
   dependencies?: Record<string, unknown>;
 }
 

@@ -29,10 +29,34 @@ export const JobOverrides = z.object({
 });
 export type JobOverrides = z.infer<typeof JobOverrides>;
 
+/** A standalone job waits for at most this many others: one pending activity each, well inside Temporal's 2,000. */
+export const MAX_DEPENDENCIES = 100;
+
+/**
+ * Ids of existing jobs that must complete first (their existence is checked at submission). A job id is a
+ * workflow id, which Temporal caps at 1,000 characters.
+ */
+export const DependsOn = z
+  .array(z.string().min(1).max(1_000))
+  .min(1)
+  .max(MAX_DEPENDENCIES, `at most ${MAX_DEPENDENCIES} jobs`)
+  .superRefine((ids, ctx) => {
+    const seen = new Set<string>();
+    ids.forEach((id, index) => {
+      if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [index], message: `duplicate job id "${id}"` });
+      seen.add(id);
+    });
+  })
+  .meta({
+    uniqueItems: true,
+    description: 'Ids of existing jobs that must complete first: the job is `waiting` until then, and fails if one of them does not complete',
+  });
+
 /** The body of `POST /v1/jobs`. `input` is checked against the job type's own schema afterwards. */
 export const SubmitJobRequest = JobOverrides.extend({
   runAt: z.iso.datetime({ offset: true }).optional(),
   delayMs: z.number().int().min(0).max(365 * DAY).optional(),
+  dependsOn: DependsOn.optional(),
 })
   .strict()
   .refine((r) => !(r.runAt !== undefined && r.delayMs !== undefined), {

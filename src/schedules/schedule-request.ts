@@ -28,8 +28,15 @@ export const TimeZone = z
     }
   }, 'must be an IANA time zone name, such as Europe/Paris or UTC');
 
-/** A job's own start time makes no sense in a schedule: the schedule decides when each run starts. */
-const NOT_IN_SCHEDULED_JOB = ['runAt', 'delayMs'] as const;
+/**
+ * A job's own start time makes no sense in a schedule: the schedule decides when each run starts. Nor do
+ * dependencies: every run would wait for the same jobs, which complete once.
+ */
+const NOT_IN_SCHEDULED_JOB: Record<string, string> = {
+  runAt: 'not allowed in a scheduled job: the schedule decides when runs start',
+  delayMs: 'not allowed in a scheduled job: the schedule decides when runs start',
+  dependsOn: 'not allowed in a scheduled job: every run would wait for the same jobs',
+};
 
 /**
  * The body of `POST /v1/schedules`. `job` is the body of `POST /v1/jobs`, checked by prepareJob afterwards;
@@ -54,10 +61,8 @@ export const CreateScheduleRequest = z
         return;
       }
       if (!job || typeof job !== 'object' || Array.isArray(job)) return;
-      for (const field of NOT_IN_SCHEDULED_JOB) {
-        if (field in job) {
-          ctx.addIssue({ code: 'custom', path: [field], message: 'not allowed in a scheduled job: the schedule decides when runs start' });
-        }
+      for (const [field, message] of Object.entries(NOT_IN_SCHEDULED_JOB)) {
+        if (field in job) ctx.addIssue({ code: 'custom', path: [field], message });
       }
     }),
     overlap: z.enum(OVERLAP_POLICIES).default('skip'),

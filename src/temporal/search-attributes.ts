@@ -5,7 +5,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 /** The job type (`http`, `report`, ...): filter the Web UI or `temporal workflow list` by it. */
 export const JobTypeKey = defineSearchAttributeKey('JobType', SearchAttributeType.KEYWORD);
 /**
- * The job's coarse state, kept up to date by the workflow: scheduled, active (queued/running/retrying,
+ * The job's coarse state, kept up to date by the workflow: waiting (for `dependsOn`), scheduled, active (queued/running/retrying,
  * which only the pending activity can tell apart), dead_lettered, completed, failed, cancelled, timed_out.
  */
 export const JobStatusKey = defineSearchAttributeKey('JobStatus', SearchAttributeType.KEYWORD);

@@ -2,10 +2,11 @@
 
 /**
  * The JobStatus search attribute. `active` covers queued, running and retrying: the API tells those
- * apart from the pending activity, which only the server knows.
+ * apart from the pending activity, which only the server knows. `waiting`: for the jobs in `dependsOn`.
  */
 export type CoarseJobStatus =
   | 'scheduled'
+  | 'waiting'
   | 'active'
   | 'dead_lettered'
   | 'completed'
@@ -40,6 +41,8 @@ export interface JobMemo {
   createdAt: string;
   runAt?: string;
   correlationId: string;
+  /** The jobs this one waits for, as submitted. */
+  dependsOn?: string[];
   metadata: Record<string, string>;
   maxAttempts: number;
   /** 1 + the number of retries from the dead letters. */

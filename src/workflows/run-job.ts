@@ -16,6 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { AttemptContext, JobSpec } from '../jobs/spec';
 import { JobStatusKey } from '../temporal/search-attributes';
+import { awaitDependencies } from './dependencies';
 import type { AttemptOutcome, CoarseJobStatus, JobError, JobStateSnapshot } from './job-state';
 import {
   discardSignal,
@@ -30,8 +31,9 @@ type Decision = { kind: 'retry'; request: RetryRequest } | { kind: 'discard'; re
 type AttemptFn = (input: unknown, context: AttemptContext) => Promise<AttemptOutcome>;
 
 /**
- * The generic job: waits for `runAt`, runs the job type's activity under the spec's retry policy, and
- * parks the job as a dead letter when the attempts run out, until an operator retries or discards it.
+ * The generic job: waits for the jobs in `dependsOn`, then for `runAt`, runs the job type's activity under
+ * the spec's retry policy, and parks the job as a dead letter when the attempts run out, until an operator
+ * retries or discards it.
  */
 export async function runJob(submitted: JobSpec): Promise<unknown> {
   // A schedule starts every run from one stored spec; the run's own workflow id is the job id.
@@ -65,10 +67,14 @@ export async function runJob(submitted: JobSpec): Promise<unknown> {
   setHandler(getJobStateQuery, () => ({ status, round, input, lastError, deadLetterHistory }));
 
   try {
+    const dependencies = await awaitDependencies(spec, () => setStatus('waiting'));
+    if (dependencies) spec.dependencies = { ...spec.dependencies, ...dependencies };
     const delayMs = spec.runAt ? Date.parse(spec.runAt) - Date.now() : 0;
     if (delayMs > 0) {
       setStatus('scheduled');
       await sleep(delayMs);
+      setStatus('active');
+    } else if (dependencies) {
       setStatus('active');
     }
 

@@ -16,6 +16,7 @@ import type { NodePlan, PipelinePlan } from '../jobs/pipeline';
 import type { JobSpec } from '../jobs/spec';
 import { initialMemo, initialSearchAttributes } from '../jobs/start-attributes';
 import { JobStatusKey } from '../temporal/search-attributes';
+import { awaitDependencies } from './dependencies';
 import type { CoarseJobStatus, JobError } from './job-state';
 import {
   getPipelineStateQuery,
@@ -25,16 +26,20 @@ import {
 } from './messages';
 import { runJob } from './run-job';
 
-/** Statuses and job ids only: each node's result stays with its own job, so this stays small for 1,000 nodes. */
+/**
+ * Statuses, job ids and edges only: each node's result stays with its own job, so this stays small for
+ * 1,000 nodes. The API shows a finished pipeline's nodes from it, without replaying the workflow.
+ */
 export interface PipelineResult {
-  nodes: Record<string, { status: PipelineNodeStatus; jobId: string }>;
+  nodes: Record<string, { status: PipelineNodeStatus; jobId: string; dependsOn?: string[] }>;
 }
 
 const FINISHED: ReadonlySet<PipelineNodeStatus> = new Set(['completed', 'failed', 'skipped', 'cancelled']);
 const BLOCKING: ReadonlySet<PipelineNodeStatus> = new Set(['failed', 'skipped', 'cancelled']);
 
 /**
- * Runs a DAG of jobs. Every node is an ordinary job (`runJob`) in a child workflow `{pipelineId}/{nodeId}`,
+ * Runs a DAG of jobs, once the jobs in its own `dependsOn` completed (its root nodes get their results).
+ * Every node is an ordinary job (`runJob`) in a child workflow `{pipelineId}/{nodeId}`,
  * started once all its dependencies completed, with their results. A dead-lettered node holds its
  * dependents until it is retried (the pipeline goes on) or discarded (it failed). On a failure,
  * `fail-fast` cancels the running nodes and skips the rest; `continue` skips only the failed node's dependents.
@@ -47,6 +52,8 @@ export async function runPipeline(spec: JobSpec): Promise<PipelineResult> {
   );
   const byJobId = new Map([...nodes.values()].map((node) => [node.jobId, node]));
   const results: Record<string, unknown> = {};
+  /** The results of the jobs the pipeline itself depends on (`dependsOn`), for its root nodes. */
+  let upstream: Record<string, unknown> | undefined;
   let changes = 0;
   const setNode = (node: PipelineNodeState, status: PipelineNodeStatus, error?: string) => {
     node.status = status;
@@ -70,7 +77,11 @@ export async function runPipeline(spec: JobSpec): Promise<PipelineResult> {
       id: node.jobId,
       correlationId: spec.correlationId,
       createdAt: new Date().toISOString(),
-      ...(plan.dependsOn.length > 0 ? { dependencies: Object.fromEntries(plan.dependsOn.map((dep) => [dep, results[dep]])) } : {}),
+      ...(plan.dependsOn.length > 0
+        ? { dependencies: Object.fromEntries(plan.dependsOn.map((dep) => [dep, results[dep]])) }
+        : upstream
+          ? { dependencies: upstream }
+          : {}),
     };
     const child = children.run(() =>
       executeChild(runJob, {
@@ -99,6 +110,8 @@ export async function runPipeline(spec: JobSpec): Promise<PipelineResult> {
   const plans = new Map(plan.nodes.map((node) => [node.id, node]));
   let stopping = false;
   try {
+    upstream = await awaitDependencies(spec, () => setStatus('waiting'));
+    if (upstream) setStatus('active');
     for (;;) {
       const seen = changes;
       const failed = [...nodes.values()].some((node) => node.status === 'failed');
@@ -130,7 +143,7 @@ export async function runPipeline(spec: JobSpec): Promise<PipelineResult> {
 
   const summary: PipelineResult = {
     nodes: Object.fromEntries(
-      [...nodes.values()].map((node) => [node.id, { status: node.status, jobId: node.jobId }]),
+      [...nodes.values()].map((node) => [node.id, { status: node.status, jobId: node.jobId, dependsOn: node.dependsOn }]),
     ),
   };
   const failedNodes = [...nodes.values()].filter((node) => node.status === 'failed');
