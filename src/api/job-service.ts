@@ -4,7 +4,8 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/client';
 import type { JobMemo } from '../workflows/job-state';
-import { getPipelineStateQuery } from '../workflows/messages';
+import { getPipelineStateQuery, type PipelineNodeState } from '../workflows/messages';
+import type { PipelineResult } from '../workflows/run-pipeline';
 import type { JobReader } from './job-reader';
 import { jobLinks, TERMINAL_STATUSES, type JobView } from './job-view';
 import { prepareJob, type SubmitHeaders } from './prepare-job';
@@ -106,7 +107,9 @@ export class JobService {
     const view = await this.reader.viewOf(description);
     const handle = this.reader.client.workflow.getHandle(id);
     if (view.status === 'completed') view.result = await handle.result();
-    if (description.type === 'runPipeline') {
+    if (description.type === 'runPipeline' && view.status === 'completed') {
+      view.nodes = nodesOf(view.result as PipelineResult);
+    } else if (description.type === 'runPipeline') {
       // Node states live in the workflow; a query needs a live worker, so it gets a deadline.
       const state = await this.reader.client.connection
         .withDeadline(Date.now() + NODE_QUERY_DEADLINE_MS, () => handle.query(getPipelineStateQuery))
@@ -133,4 +136,9 @@ export class JobService {
     await this.reader.client.workflow.getHandle(id).cancel();
     return view;
   }
+}
+
+/** A completed pipeline's nodes from its result: a query would replay its whole history (5,000 events for 500 nodes). */
+function nodesOf(result: PipelineResult): PipelineNodeState[] {
+  return Object.entries(result.nodes).map(([id, node]) => ({ id, jobId: node.jobId, status: node.status, dependsOn: node.dependsOn ?? [] }));
 }
