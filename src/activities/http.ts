@@ -2,8 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Agent, fetch } from 'undici';
 import { HttpJobInput, type HttpJobResult } from '../jobs/http';
 import type { DelayHint } from './job-attempt';
-import { guardedLookup, isPrivateAddress, TargetNotAllowedError } from './network-guard';
-import net from 'node:net';
+import { assertPublicLiteral, guardedAgent, TargetNotAllowedError } from './network-guard';
 
 const MAX_BODY_BYTES = 64 * 1024;
 const MAX_REDIRECTS = 5;
@@ -23,10 +22,7 @@ class RetryableHttpError extends Error implements DelayHint {
 }
 
 export function createHttpActivities(deps: HttpActivityDeps) {
-  const dispatcher = new Agent({
-    connect: deps.allowPrivateTargets ? {} : { lookup: guardedLookup },
-    keepAliveTimeout: 10_000,
-  });
+  const dispatcher = guardedAgent(deps.allowPrivateTargets);
 
   async function callHttp(input: HttpJobInput): Promise<HttpJobResult> {
     const context = Context.current();
@@ -92,12 +88,6 @@ function encodeBody(input: HttpJobInput): string | undefined {
 
 function hasHeader(headers: Record<string, string>, name: string): boolean {
   return Object.keys(headers).some((key) => key.toLowerCase() === name);
-}
-
-function assertPublicLiteral(url: URL): void {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (net.isIP(host) && isPrivateAddress(host)) throw new TargetNotAllowedError(url.hostname, host);
-  if (host === 'localhost' || host.endsWith('.localhost')) throw new TargetNotAllowedError(url.hostname, 'loopback');
 }
 
 async function readBounded(stream: ReadableStream<Uint8Array> | null): Promise<{ body: string; truncated: boolean }> {

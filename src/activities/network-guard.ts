@@ -1,5 +1,6 @@
 import dns from 'node:dns';
 import net from 'node:net';
+import { Agent } from 'undici';
 
 /** Address ranges a job must not reach unless private targets are allowed (SSRF protection). */
 const blocked = new net.BlockList();
@@ -60,4 +61,16 @@ export function guardedLookup(hostname: string, options: dns.LookupOptions, call
     const first = addresses[0]!;
     callback(null, first.address, first.family);
   });
+}
+
+/** The HTTP agent outgoing job calls use: every connection checked by `guardedLookup` unless private targets are allowed. */
+export function guardedAgent(allowPrivateTargets: boolean): Agent {
+  return new Agent({ connect: allowPrivateTargets ? {} : { lookup: guardedLookup }, keepAliveTimeout: 10_000 });
+}
+
+/** An IP literal never reaches a lookup, so it is checked before the call. */
+export function assertPublicLiteral(url: URL): void {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (net.isIP(host) && isPrivateAddress(host)) throw new TargetNotAllowedError(url.hostname, host);
+  if (host === 'localhost' || host.endsWith('.localhost')) throw new TargetNotAllowedError(url.hostname, 'loopback');
 }

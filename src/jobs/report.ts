@@ -1,16 +1,7 @@
 import { z } from 'zod';
 import { REPORTS } from '../reports';
 import { defineJobType } from './define';
-
-/** A path inside the report source directory (JOBLINE_REPORT_SOURCE_DIR): relative, no `..`. */
-const SourcePath = z
-  .string()
-  .min(1)
-  .max(512)
-  .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]+$/, { error: 'must be a relative path inside the source directory' });
-
-/** A table name, quoted as an identifier in SQL: letters, digits and `_` only. */
-const TableName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: 'must be a lower-case SQL identifier' });
+import { SourcePath, TableName } from './fields';
 
 export const ReportSource = z.discriminatedUnion('type', [
   z.object({ type: z.literal('csv'), path: SourcePath.default('orders.csv') }).strict(),

@@ -8,6 +8,23 @@ const BATCH_ROWS = 10_000;
 const UNDEFINED_TABLE = '42P01';
 const UNDEFINED_COLUMN = '42703';
 
+/** The SELECT list that reads an order row in ORDER_COLUMNS order (checkedRow turns it into an OrderRow). */
+export const ORDER_SELECT = 'id, ordered_at, region, product, quantity, amount_cents';
+
+/** A report filter as SQL conditions on an orders table, with parameters `$1…` (values, never SQL text). */
+export function orderFilterSql(filter: OrderFilter): { clauses: string[]; values: unknown[] } {
+  const clauses: string[] = [];
+  const values: unknown[] = [];
+  const param = (value: unknown) => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+  if (filter.from) clauses.push(`ordered_at >= ${param(`${filter.from}T00:00:00Z`)}::timestamptz`);
+  if (filter.to) clauses.push(`ordered_at < ${param(`${filter.to}T00:00:00Z`)}::timestamptz`);
+  if (filter.regions) clauses.push(`region = ANY(${param(filter.regions)}::text[])`);
+  return { clauses, values };
+}
+
 /**
  * Orders from a PostgreSQL table, read by keyset pagination on `id` (`WHERE id > $last ORDER BY id LIMIT n`):
  * each page is an indexed range scan, nothing stays open between pages, and the last id read is the whole
@@ -24,14 +41,9 @@ export class PostgresRowSource implements RowSource {
     filter: OrderFilter,
   ) {
     this.table = escapeIdentifier(table);
-    if (filter.from) this.where.push(`ordered_at >= ${this.param(`${filter.from}T00:00:00Z`)}::timestamptz`);
-    if (filter.to) this.where.push(`ordered_at < ${this.param(`${filter.to}T00:00:00Z`)}::timestamptz`);
-    if (filter.regions) this.where.push(`region = ANY(${this.param(filter.regions)}::text[])`);
-  }
-
-  private param(value: unknown): string {
-    this.params.push(value);
-    return `$${this.params.length}`;
+    const sql = orderFilterSql(filter);
+    this.where.push(...sql.clauses);
+    this.params.push(...sql.values);
   }
 
   async total(): Promise<number> {
@@ -46,7 +58,7 @@ export class PostgresRowSource implements RowSource {
     const n = this.params.length;
     const where = [`id > $${n + 1}`, ...this.where].join(' AND ');
     // Plain columns: casts and to_char() in SQL cost PostgreSQL more than the conversion costs here.
-    const sql = `SELECT id, ordered_at, region, product, quantity, amount_cents FROM ${this.table} WHERE ${where} ORDER BY id LIMIT $${n + 2}`;
+    const sql = `SELECT ${ORDER_SELECT} FROM ${this.table} WHERE ${where} ORDER BY id LIMIT $${n + 2}`;
     // One page ahead: PostgreSQL reads the next page while this process aggregates the current one.
     const fetchAfter = (id: number) => {
       const page = this.query<unknown[]>(sql, [...this.params, id, BATCH_ROWS]);
