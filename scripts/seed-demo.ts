@@ -1,12 +1,15 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import { upsertTableDdl } from '../src/batch/upsert-table';
 import { loadConfig } from '../src/config';
 import { logger } from '../src/logger';
 import { seedDemo } from '../src/reports/demo/seed';
 
 /**
  * `npm run seed:demo -- --rows N [--seed S] [--table demo_orders] [--csv orders.csv] [--no-postgres]`:
- * deterministic demo orders as a CSV file under JOBLINE_REPORT_SOURCE_DIR and a PostgreSQL table.
+ * deterministic demo orders as a CSV file under JOBLINE_REPORT_SOURCE_DIR and a PostgreSQL table, and
+ * an empty `demo_order_copies` table for `pg-upsert` batches to write to.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -32,14 +35,31 @@ async function main(): Promise<void> {
     table: values['no-postgres'] ? undefined : values.table,
     databaseUrl: config.reports.databaseUrl,
   });
+  if (outcome.table) await createUpsertTable(config.reports.databaseUrl, UPSERT_TABLE);
   const database = config.reports.databaseUrl.replace(/\/\/[^@/]*@/, '//');
   const lines = [
     `seeded ${outcome.rows} demo orders (seed ${seed}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     `  CSV:        ${outcome.csvFile} (${(outcome.csvBytes / 1e6).toFixed(1)} MB)`,
     outcome.table ? `  PostgreSQL: table ${outcome.table} in ${database}` : '  PostgreSQL: skipped (--no-postgres)',
+    outcome.table ? `  PostgreSQL: table ${UPSERT_TABLE} for pg-upsert batches` : '',
     `  try: {"type":"report","input":{"report":"sales-summary","source":{"type":"csv","path":"${values.csv}"}}}`,
+    outcome.table
+      ? `  or:  {"type":"batch","input":{"handler":"pg-upsert","handlerInput":{"table":"${UPSERT_TABLE}"},"source":{"type":"postgres","query":"orders","params":{"table":"${outcome.table}"}}}}`
+      : '',
   ];
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(lines.filter(Boolean).join('\n') + '\n');
+}
+
+const UPSERT_TABLE = 'demo_order_copies';
+
+async function createUpsertTable(databaseUrl: string, table: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(upsertTableDdl(table));
+  } finally {
+    await client.end();
+  }
 }
 
 main().catch((err: unknown) => {

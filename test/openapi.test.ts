@@ -13,7 +13,7 @@ describe('OpenAPI document and docs page', function () {
   it('serves /openapi.json with every route and a request schema per job type, generated from the zod schemas', async () => {
     const doc = (await request(stack.baseUrl).get('/openapi.json').expect(200)).body;
     assert.equal(doc.openapi, '3.1.0');
-    for (const path of ['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/result', '/v1/jobs/{id}/cancel', '/v1/dead-letters', '/v1/dead-letters/{id}/retry', '/v1/dead-letters/{id}/discard', '/v1/schedules', '/v1/schedules/{id}', '/v1/schedules/{id}/trigger']) {
+    for (const path of ['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/result', '/v1/jobs/{id}/cancel', '/v1/dead-letters', '/v1/dead-letters/{id}/retry', '/v1/dead-letters/{id}/discard', '/v1/schedules', '/v1/schedules/{id}', '/v1/schedules/{id}/trigger', '/v1/jobs/{id}/retry-failed', '/v1/jobs/{id}/failed-items']) {
       assert.ok(doc.paths[path], `${path} documented`);
     }
     for (const jobType of JOB_TYPES) {
@@ -25,6 +25,20 @@ describe('OpenAPI document and docs page', function () {
     assert.deepEqual(http.required, ['url']);
     assert.deepEqual(http.properties.method.enum, ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
     assert.equal(doc.components.schemas.Submit_http.properties.priority.maximum, 5);
+    const batch = doc.components.schemas.Submit_batch.properties.input;
+    assert.deepEqual(batch.required, ['handler']);
+    assert.equal(batch.properties.chunkSize.maximum, 1_000);
+  });
+
+  it('lists the batch handlers and named queries with their schemas', async () => {
+    const { handlers } = (await request(stack.baseUrl).get('/v1/batch-handlers').expect(200)).body;
+    assert.deepEqual(handlers.map((h: { name: string }) => h.name), ['http-deliver', 'pg-upsert', 'noop']);
+    const deliver = handlers.find((h: { name: string }) => h.name === 'http-deliver');
+    assert.deepEqual(deliver.handlerInput.required, ['url']);
+    assert.equal(deliver.handlerInput.properties.breaker.properties.failures.default, 5);
+    const { queries } = (await request(stack.baseUrl).get('/v1/batch-queries').expect(200)).body;
+    assert.equal(queries[0].name, 'orders');
+    assert.ok(queries[0].params.properties.regions);
   });
 
   it('serves a browsable docs page', async () => {

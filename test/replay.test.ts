@@ -43,12 +43,15 @@ describe('replaying job workflow histories', function () {
     let broken: Target;
     let rejecting: Target;
     let pipelineTarget: Target;
+    let batchTarget: Target;
     before(async () => {
       stack = await startStack();
       flaky = await startTarget([503, 200]);
       broken = await startTarget([{ status: 400 }, 200]);
       rejecting = await startTarget([{ status: 400 }]);
       pipelineTarget = await startTarget([{ status: 400 }, 200]);
+      // The first item is refused, the rest (and its retry) taken.
+      batchTarget = await startTarget([{ status: 400 }, 200]);
     });
     after(async () => {
       await stack.stop();
@@ -56,9 +59,10 @@ describe('replaying job workflow histories', function () {
       await broken.close();
       await rejecting.close();
       await pipelineTarget.close();
+      await batchTarget.close();
     });
 
-    it('replays completed, retried, dead-lettered then retried or discarded, cancelled, delayed, timed-out, dependent jobs and pipelines', async () => {
+    it('replays completed, retried, dead-lettered then retried or discarded, cancelled, delayed, timed-out, dependent jobs, pipelines and batches', async () => {
       const fast = { initialIntervalMs: 100 };
       const api = request(stack.baseUrl);
       const ids: Record<string, string> = {};
@@ -86,6 +90,17 @@ describe('replaying job workflow histories', function () {
       ids['pipeline-node-dead-lettered'] = `${ids.pipeline}/c`;
       await stack.waitFor(ids['pipeline-node-dead-lettered']!, (j) => j.status === 'dead_lettered');
       await api.post(`/v1/dead-letters/${encodeURIComponent(ids['pipeline-node-dead-lettered']!)}/retry`).expect(202);
+      await submit('batch', { type: 'batch', input: { handler: 'noop', items: [1, 2, 3, 4, 5], chunkSize: 2, concurrency: 2 } });
+      // Past maxFailedItems, parked, retried from the dead letters: the refused item runs again, then the rest.
+      await submit('batch-dead-letter-retried', {
+        type: 'batch',
+        input: { handler: 'http-deliver', handlerInput: { url: batchTarget.url }, items: [1, 2, 3], chunkSize: 1, concurrency: 1, maxFailedItems: 0 },
+      });
+      await stack.waitFor(ids['batch-dead-letter-retried']!, (j) => j.status === 'dead_lettered');
+      await api.post(`/v1/dead-letters/${ids['batch-dead-letter-retried']}/retry`).expect(202);
+      await submit('batch-cancelled', { type: 'batch', input: { handler: 'noop', items: [1, 2, 3, 4], chunkSize: 1, concurrency: 1, maxItemsPerSecond: 1 } });
+      await stack.waitFor(ids['batch-cancelled']!, (j) => j.status === 'running');
+      await api.post(`/v1/jobs/${ids['batch-cancelled']}/cancel`).expect(202);
       await submit('cancelled', { type: 'echo', input: { sleepMs: 30_000 } });
       await stack.waitFor(ids.cancelled!, (j) => j.status === 'running');
       await api.post(`/v1/jobs/${ids.cancelled}/cancel`).expect(202);
@@ -102,6 +117,9 @@ describe('replaying job workflow histories', function () {
         cancelled: 'cancelled',
         pipeline: 'completed',
         'pipeline-node-dead-lettered': 'completed',
+        batch: 'completed',
+        'batch-dead-letter-retried': 'completed',
+        'batch-cancelled': 'cancelled',
       };
       await Promise.all(Object.entries(final).map(([name, status]) => stack.waitFor(ids[name]!, (j) => j.status === status, 20_000)));
 

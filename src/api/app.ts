@@ -10,7 +10,10 @@ import { DeadLetterService } from './dead-letters';
 import { JobReader } from './job-reader';
 import { JobService } from './job-service';
 import { HttpProblem, problemHandler } from './problem';
+import { BatchService } from './batch-service';
 import { artifactsRouter } from './routes/artifacts';
+import { batchCatalogRouter } from './routes/batch-catalog';
+import { batchesRouter } from './routes/batches';
 import { deadLettersRouter } from './routes/dead-letters';
 import { docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
@@ -47,7 +50,9 @@ export function appOptionsFrom(config: Config, client: Client): AppOptions {
 export function createApp(options: AppOptions): express.Express {
   const { client, logger } = options;
   const reader = new JobReader(client, { namespace: options.namespace, uiUrl: options.uiUrl });
-  const jobs = new JobService(reader, options.taskQueue);
+  const artifacts = options.artifacts ?? createArtifactStore(loadConfig().artifacts);
+  const batches = new BatchService(reader, artifacts, options.taskQueue);
+  const jobs = new JobService(reader, options.taskQueue, batches);
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -64,10 +69,12 @@ export function createApp(options: AppOptions): express.Express {
   app.use(healthRouter(client, options.namespace));
   app.use(docsRouter());
   app.use(jobsRouter(jobs, reader));
+  app.use(batchesRouter(batches));
+  app.use(batchCatalogRouter());
   app.use(deadLettersRouter(new DeadLetterService(reader)));
   app.use(schedulesRouter(new ScheduleService(client, { taskQueue: options.taskQueue, namespace: options.namespace, uiUrl: options.uiUrl })));
   app.use(reportsRouter());
-  app.use(artifactsRouter(options.artifacts ?? createArtifactStore(loadConfig().artifacts), reader));
+  app.use(artifactsRouter(artifacts, reader));
   app.use((req, _res, next) => next(new HttpProblem(404, 'not-found', `no route for ${req.method} ${req.path}`)));
   app.use(problemHandler(logger));
   return app;

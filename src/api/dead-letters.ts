@@ -57,6 +57,11 @@ export class DeadLetterService {
   async retry(id: string, body: unknown): Promise<JobView> {
     const request = parse(RetryDeadLetterBody, body);
     const view = await this.requireDeadLettered(id);
+    if (request.input !== undefined && view.type === 'batch') {
+      throw new HttpProblem(400, 'invalid-request', 'a batch retry re-runs its failed items and unfinished chunks: its input cannot change', {
+        errors: [{ field: 'input', message: 'not allowed for a batch' }],
+      });
+    }
     if (request.input !== undefined) {
       const jobType = findJobType(view.type);
       const parsed = jobType?.input.safeParse(request.input);

@@ -34,7 +34,11 @@ function statusClause(status: JobStatus): string {
 }
 
 export function visibilityQuery(query: Pick<ListJobsQuery, 'type' | 'status'>): string {
-  const clauses = [`WorkflowType IN (${[...JOB_WORKFLOWS].map((type) => `'${type}'`).join(', ')})`];
+  const clauses = [
+    `WorkflowType IN (${[...JOB_WORKFLOWS].map((type) => `'${type}'`).join(', ')})`,
+    // A batch continues as new to keep its history small: only the last run of the chain is the job.
+    `ExecutionStatus != 'ContinuedAsNew'`,
+  ];
   if (query.type) clauses.push(`JobType = '${query.type}'`);
   if (query.status) clauses.push(statusClause(query.status));
   return clauses.join(' AND ');
@@ -59,7 +63,10 @@ export async function listJobs(reader: JobReader, query: ListJobsQuery): Promise
       return reader.viewOf(await client.workflow.getHandle(info.workflowId).describe());
     }),
   );
-  const jobs = query.status ? views.filter((job) => job.status === query.status) : views;
+  // A batch whose failed items were retried has a finished run before the current one: list the newest only.
+  const seen = new Set<string>();
+  const newest = views.filter((job) => !seen.has(job.id) && seen.add(job.id));
+  const jobs = query.status ? newest.filter((job) => job.status === query.status) : newest;
   const token = response.nextPageToken;
   return { jobs, ...(token && token.length > 0 ? { nextCursor: Buffer.from(token).toString('base64url') } : {}) };
 }

@@ -4,7 +4,7 @@ import { toJobView, type JobView, type ViewLinks } from './job-view';
 import { pendingAttemptOf } from './pending-attempt';
 
 /** The workflows that are jobs: the generic one, and the composite ones job types may name. */
-export const JOB_WORKFLOWS: ReadonlySet<string> = new Set(['runJob', 'runPipeline']);
+export const JOB_WORKFLOWS: ReadonlySet<string> = new Set(['runJob', 'runPipeline', 'runBatch']);
 
 /** Reads jobs back from Temporal: describe a workflow and build its public view. Shared by the services. */
 export class JobReader {
@@ -26,7 +26,8 @@ export class JobReader {
   }
 
   async viewOf(description: WorkflowExecutionDescription): Promise<JobView> {
-    const pending = await pendingAttemptOf(description, this.client.options.loadedDataConverter);
+    // A batch has a pending activity per running chunk: none of them is the job's attempt.
+    const pending = description.type === 'runBatch' ? undefined : await pendingAttemptOf(description, this.client.options.loadedDataConverter);
     return toJobView(description, pending, this.links);
   }
 

@@ -6,6 +6,7 @@ import {
 import type { JobMemo } from '../workflows/job-state';
 import { getPipelineStateQuery, type PipelineNodeState } from '../workflows/messages';
 import type { PipelineResult } from '../workflows/run-pipeline';
+import type { BatchService } from './batch-service';
 import type { JobReader } from './job-reader';
 import { jobLinks, TERMINAL_STATUSES, type JobView } from './job-view';
 import { prepareJob, type SubmitHeaders } from './prepare-job';
@@ -26,6 +27,7 @@ export class JobService {
   constructor(
     private readonly reader: JobReader,
     private readonly taskQueue: string,
+    private readonly batches?: BatchService,
   ) {}
 
   async submit(body: unknown, headers: SubmitHeaders): Promise<SubmitOutcome> {
@@ -116,6 +118,7 @@ export class JobService {
         .catch(() => undefined);
       if (state) view.nodes = state.nodes;
     }
+    if (description.type === 'runBatch') await this.batches?.describeProgress(view, description);
     return view;
   }
 

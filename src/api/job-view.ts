@@ -35,6 +35,10 @@ export interface JobProgress {
   total?: number;
   unit?: string;
   percent?: number;
+  /** Batches: items that succeeded and failed (done = succeeded + failed), and the current round's rate. */
+  succeeded?: number;
+  failed?: number;
+  itemsPerSecond?: number;
 }
 
 export interface JobView {
@@ -48,14 +52,16 @@ export interface JobView {
   metadata: Record<string, string>;
   createdAt: string;
   scheduledFor?: string;
+  /** The jobs this one waits for (or waited for) before it runs. */
+  dependsOn?: string[];
   startedAt?: string;
   completedAt?: string;
   nextAttemptAt?: string;
   lastError?: JobError;
-  /** The jobs this one waits for (or waited for) before it runs. */
-  dependsOn?: string[];
   progress?: JobProgress;
   result?: unknown;
+  /** For a batch: its round (1 + retries of failed items) and how many runs its history took. */
+  batch?: { round: number; runs: number; runningChunks?: number };
   /** For a pipeline: every node with its status and job id. */
   nodes?: PipelineNodeState[];
   links: { self: string; result: string; webUi?: string };
@@ -99,13 +105,13 @@ export function toJobView(info: JobRecord, pending: PendingAttempt | undefined, 
     links: jobLinks(id, links),
   };
   if (memo.runAt) view.scheduledFor = memo.runAt;
+  if (memo.dependsOn) view.dependsOn = memo.dependsOn;
   const startedAt = pending?.lastStartedAt?.toISOString() ?? memo.startedAt;
   if (startedAt) view.startedAt = startedAt;
   const completedAt = memo.finishedAt ?? info.closeTime?.toISOString();
   if (completedAt && TERMINAL_STATUSES.has(status)) view.completedAt = completedAt;
   if (status === 'retrying' && pending?.nextAttemptAt) view.nextAttemptAt = pending.nextAttemptAt.toISOString();
   const lastError = lastErrorOf(status, info.status.name, memo, pending);
-  if (memo.dependsOn) view.dependsOn = memo.dependsOn;
   if (lastError) view.lastError = lastError;
   if (pending?.progress) view.progress = pending.progress;
   return view;

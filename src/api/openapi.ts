@@ -48,7 +48,20 @@ const JOB_VIEW: JsonSchema = {
     },
     progress: {
       type: 'object',
-      properties: { done: { type: 'number' }, total: { type: 'number' }, unit: { type: 'string' }, percent: { type: 'number' } },
+      properties: {
+        done: { type: 'number' },
+        total: { type: 'number' },
+        unit: { type: 'string' },
+        percent: { type: 'number' },
+        succeeded: { type: 'number', description: 'Batches: items that succeeded' },
+        failed: { type: 'number', description: 'Batches: items that failed (listed by /failed-items)' },
+        itemsPerSecond: { type: 'number', description: "Batches: the current round's rate" },
+      },
+    },
+    batch: {
+      type: 'object',
+      description: 'Batches: the round (1 + retries of failed items), the runs its history took (continue-as-new), chunks running now',
+      properties: { round: { type: 'integer' }, runs: { type: 'integer' }, runningChunks: { type: 'integer' } },
     },
     result: { description: 'The job result, once completed' },
     links: {
@@ -126,6 +139,38 @@ export function openApiDocument(): JsonSchema {
           parameters: [idParam],
           responses: { 202: { description: 'Cancellation requested', content: json(ref('Job')) }, 404: problem('No such job'), 409: problem('Already finished') },
         },
+      },
+      '/v1/jobs/{id}/retry-failed': {
+        post: {
+          summary: "Batches: re-run only the failed items (a completed batch starts a new round; a dead-lettered one resumes)",
+          parameters: [idParam],
+          responses: {
+            202: { description: 'The batch, running its failed items again', content: json(ref('Job')) },
+            404: problem('No such job'),
+            409: problem('Not a batch, still running, or no failed items'),
+          },
+        },
+      },
+      '/v1/jobs/{id}/failed-items': {
+        get: {
+          summary: "Batches: the failed items of each chunk's latest run, with their errors, by chunk",
+          parameters: [
+            idParam,
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' } },
+          ],
+          responses: {
+            200: { description: 'A page of failed items', content: json(ref('FailedItemsPage')) },
+            404: problem('No such job'),
+            409: problem('Not a batch'),
+          },
+        },
+      },
+      '/v1/batch-handlers': {
+        get: { summary: 'The per-item handlers a batch may name, with the schemas of handlerInput and of an item', responses: { 200: { description: 'Handlers', content: json({ type: 'object' }) } } },
+      },
+      '/v1/batch-queries': {
+        get: { summary: 'The named PostgreSQL queries a batch source may name, with their parameter schemas', responses: { 200: { description: 'Queries', content: json({ type: 'object' }) } } },
       },
       '/v1/dead-letters': {
         get: {
@@ -207,6 +252,22 @@ export function openApiDocument(): JsonSchema {
           type: 'object',
           description: 'id, spec (cron/interval/timezone), job, overlap, paused, note, nextRunAt(s), recentRuns, createdAt',
           properties: { id: { type: 'string' }, paused: { type: 'boolean' }, overlap: { type: 'string' } },
+        },
+        FailedItemsPage: {
+          type: 'object',
+          required: ['jobId', 'failed', 'items'],
+          properties: {
+            jobId: { type: 'string' },
+            failed: { type: 'integer', description: 'Failed items in the whole batch' },
+            items: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { chunk: { type: 'integer' }, round: { type: 'integer' }, position: { type: 'integer' }, key: { type: 'string' }, error: { type: 'string' } },
+              },
+            },
+            nextCursor: { type: 'string' },
+          },
         },
         JobPage: { type: 'object', required: ['jobs'], properties: { jobs: { type: 'array', items: ref('Job') }, nextCursor: { type: 'string' } } },
         Problem: {

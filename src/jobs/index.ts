@@ -9,7 +9,11 @@
  *   retried or discarded.
  * - task queue: where workers poll for work; every worker on it can run every job type.
  * - worker: a stateless process that runs workflows and activities.
+ * - batch: a job over many items, run in chunks (one activity each) by a named per-item handler.
+ * - chunk: up to `chunkSize` consecutive items of a batch; the unit that is retried after a crash.
+ * - round: one pass of a batch; a retry of its failed items is the next round.
  */
+import { batchJob } from './batch';
 import type { JobTypeDefinition } from './define';
 import { echoJob } from './echo';
 import { httpJob } from './http';
@@ -22,7 +26,7 @@ const leafByName = new Map(LEAF_TYPES.map((jobType) => [jobType.type, jobType]))
 
 export const pipelineJob = createPipelineJob((type) => leafByName.get(type));
 
-export const JOB_TYPES: readonly JobTypeDefinition[] = [...LEAF_TYPES, pipelineJob];
+export const JOB_TYPES: readonly JobTypeDefinition[] = [...LEAF_TYPES, pipelineJob, batchJob];
 
 const byName = new Map(JOB_TYPES.map((jobType) => [jobType.type, jobType]));
 

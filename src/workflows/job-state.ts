@@ -1,12 +1,13 @@
 // Shapes the job workflow publishes (memo, query); shared with the API. Types only.
+import type { BatchProgress } from '../batch/types';
 
 /**
  * The JobStatus search attribute. `active` covers queued, running and retrying: the API tells those
  * apart from the pending activity, which only the server knows. `waiting`: for the jobs in `dependsOn`.
  */
 export type CoarseJobStatus =
-  | 'scheduled'
   | 'waiting'
+  | 'scheduled'
   | 'active'
   | 'dead_lettered'
   | 'completed'
@@ -40,9 +41,9 @@ export interface JobMemo {
   requestHash?: string;
   createdAt: string;
   runAt?: string;
-  correlationId: string;
   /** The jobs this one waits for, as submitted. */
   dependsOn?: string[];
+  correlationId: string;
   metadata: Record<string, string>;
   maxAttempts: number;
   /** 1 + the number of retries from the dead letters. */
@@ -53,6 +54,8 @@ export interface JobMemo {
   deadLetteredAt?: string;
   startedAt?: string;
   finishedAt?: string;
+  /** A batch's counts as of its last continue-as-new, dead letter or end: what the API shows without a worker. */
+  batch?: Omit<BatchProgress, 'runningChunks'>;
 }
 
 export interface JobStateSnapshot {

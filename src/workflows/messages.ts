@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { BatchProgress, FailedChunk } from '../batch/types';
 import type { JobStateSnapshot } from './job-state';
 
 /** Run a dead-lettered job again with fresh attempts, optionally with a corrected input. */
@@ -38,3 +39,8 @@ export interface PipelineState {
   nodes: PipelineNodeState[];
 }
 export const getPipelineStateQuery = defineQuery<PipelineState>('getPipelineState');
+
+/** A batch's counts and rate, live from the workflow (`temporal workflow query --type getBatchProgress`). */
+export const getBatchProgressQuery = defineQuery<BatchProgress>('getBatchProgress');
+/** The chunks whose latest run left failed items (their failure records list the items). */
+export const getFailedChunksQuery = defineQuery<FailedChunk[]>('getFailedChunks');

@@ -1,0 +1,189 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
+import { z } from 'zod';
+import type { ArtifactStore } from '../artifacts';
+import { readFailureRecord } from '../batch/failure-records';
+import type { BatchCarry, BatchProgress, BatchResult, FailedChunk } from '../batch/types';
+import type { JobSpec } from '../jobs/spec';
+import { initialSearchAttributes } from '../jobs/start-attributes';
+import { JobStatusKey } from '../temporal/search-attributes';
+import type { JobMemo } from '../workflows/job-state';
+import { getBatchProgressQuery, getFailedChunksQuery, retrySignal } from '../workflows/messages';
+import { startRetryRound } from '../workflows/run-batch';
+import type { JobReader } from './job-reader';
+import type { JobProgress, JobView } from './job-view';
+import { HttpProblem, validationProblem } from './problem';
+
+const QUERY_DEADLINE_MS = 3_000;
+
+export const FailedItemsQuery = z
+  .object({
+    /** Items per page, at least (a page ends with a whole chunk). */
+    limit: z.coerce.number().int().min(1).max(1_000).default(100),
+    cursor: z.string().regex(/^\d{1,9}$/, 'a cursor from a previous page').optional(),
+  })
+  .strict();
+
+export interface FailedItemsPage {
+  jobId: string;
+  failed: number;
+  items: Array<{ chunk: number; round: number; position: number; key: string; error: string }>;
+  nextCursor?: string;
+}
+
+/** What only batches have: live progress, their failed items, and re-running those. */
+export class BatchService {
+  constructor(
+    private readonly reader: JobReader,
+    private readonly artifacts: ArtifactStore,
+    private readonly taskQueue: string,
+  ) {}
+
+  /** Adds `progress` and `batch` to a batch's view: live from the workflow, else from its result or memo. */
+  async describeProgress(view: JobView, description: WorkflowExecutionDescription): Promise<void> {
+    const handle = this.reader.client.workflow.getHandle(view.id);
+    let progress: Omit<BatchProgress, 'runningChunks'> & { runningChunks?: number } | undefined;
+    if (view.status === 'completed') progress = view.result as BatchResult;
+    else if (description.status.name === 'RUNNING') progress = await this.withDeadline(() => handle.query(getBatchProgressQuery));
+    progress ??= (description.memo as Partial<JobMemo> | undefined)?.batch;
+    if (!progress) return;
+    view.progress = progressView(progress);
+    view.batch = { round: progress.round, runs: progress.runs, ...(progress.runningChunks !== undefined ? { runningChunks: progress.runningChunks } : {}) };
+  }
+
+  /**
+   * Re-runs only the failed items. A dead-lettered batch gets the retry signal (it resumes, failed items
+   * first); a completed one starts a new run of the same job id from its result, a round further on.
+   */
+  async retryFailed(id: string): Promise<JobView> {
+    const description = await this.requireBatch(id);
+    const view = await this.reader.viewOf(description);
+    const handle = this.reader.client.workflow.getHandle(id);
+    if (view.status === 'dead_lettered') {
+      await handle.signal(retrySignal, { reason: 'retry-failed' });
+      return view;
+    }
+    if (view.status !== 'completed') {
+      throw new HttpProblem(409, 'invalid-state', `job ${id} is ${view.status}: retry-failed needs a completed batch with failed items, or a dead-lettered one`, {
+        jobStatus: view.status,
+      });
+    }
+    const result = (await handle.result()) as BatchResult;
+    if (result.failed === 0) throw new HttpProblem(409, 'invalid-state', `batch ${id} has no failed items`, { jobStatus: view.status });
+    const spec = await this.specOf(description);
+    const carry = retryCarry(result, spec);
+    const memo = description.memo as Partial<JobMemo> | undefined;
+    try {
+      await this.reader.client.workflow.start('runBatch', {
+        workflowId: id,
+        taskQueue: this.taskQueue,
+        args: [spec, carry],
+        memo: { ...pickInitialMemo(memo), round: carry.round },
+        typedSearchAttributes: initialSearchAttributes(spec).map((pair) => (pair.key.name === JobStatusKey.name ? { key: JobStatusKey, value: 'active' } : pair)),
+        priority: { priorityKey: spec.priority },
+        // A closed run may be followed by a new one; a running one (a concurrent retry) may not.
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new HttpProblem(409, 'invalid-state', `batch ${id} is already running again`);
+      throw err;
+    }
+    return { ...view, status: 'queued', progress: progressView({ ...carry.counters, round: carry.round }), batch: { round: carry.round, runs: carry.runs } };
+  }
+
+  /** The failed items of the batch's latest run of each chunk, with their errors, a page of chunks at a time. */
+  async failedItems(id: string, rawQuery: unknown): Promise<FailedItemsPage> {
+    const parsed = FailedItemsQuery.safeParse(rawQuery);
+    if (!parsed.success) throw validationProblem(parsed.error);
+    const { limit, cursor } = parsed.data;
+    const description = await this.requireBatch(id);
+    const chunks = await this.failedChunksOf(description);
+    const from = cursor ? Number(cursor) : 0;
+    const pending = chunks.filter((chunk) => chunk.index >= from).sort((a, b) => a.index - b.index);
+    const page: FailedItemsPage = { jobId: id, failed: chunks.reduce((sum, chunk) => sum + chunk.failed, 0), items: [] };
+    for (const chunk of pending) {
+      if (page.items.length >= limit) {
+        page.nextCursor = String(chunk.index);
+        break;
+      }
+      const record = await readFailureRecord(this.artifacts, id, chunk.round, chunk.index);
+      for (const failure of record?.failures ?? []) page.items.push({ chunk: chunk.index, round: chunk.round, ...failure });
+    }
+    return page;
+  }
+
+  private async failedChunksOf(description: WorkflowExecutionDescription): Promise<FailedChunk[]> {
+    if (description.status.name === 'COMPLETED') {
+      return ((await this.reader.client.workflow.getHandle(description.workflowId).result()) as BatchResult).failedChunks;
+    }
+    // Open (and failed, cancelled) runs answer the query; a closed one is replayed by a worker to answer it.
+    const chunks = await this.withDeadline(() => this.reader.client.workflow.getHandle(description.workflowId).query(getFailedChunksQuery));
+    if (!chunks) throw new HttpProblem(503, 'temporal-unavailable', 'no worker answered for the batch: its failed items are listed once a worker runs');
+    return chunks;
+  }
+
+  private async requireBatch(id: string): Promise<WorkflowExecutionDescription> {
+    const description = await this.reader.describe(id);
+    if (description.type !== 'runBatch') throw new HttpProblem(409, 'invalid-state', `job ${id} is not a batch job`);
+    return description;
+  }
+
+  /** The spec the batch runs with: the first argument of its latest run. */
+  private async specOf(description: WorkflowExecutionDescription): Promise<JobSpec> {
+    const { client } = this.reader;
+    const history = await client.workflowService.getWorkflowExecutionHistory({
+      namespace: client.options.namespace,
+      execution: { workflowId: description.workflowId, runId: description.runId },
+      maximumPageSize: 1,
+    });
+    const payloads = history.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+    return decodeFromPayloadsAtIndex<JobSpec>(client.options.loadedDataConverter, 0, payloads);
+  }
+
+  private withDeadline<T>(call: () => Promise<T>): Promise<T | undefined> {
+    return this.reader.client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, call).catch(() => undefined);
+  }
+}
+
+/** The state a retry-failed run starts from: the finished batch's counts, its failed chunks queued again. */
+export function retryCarry(result: BatchResult, spec: JobSpec, now = new Date()): BatchCarry {
+  const carry: BatchCarry = {
+    round: result.round,
+    counters: { ...(result.total !== undefined ? { total: result.total } : {}), succeeded: result.succeeded, failed: result.failed },
+    cursor: { nextIndex: 0, nextPosition: 0 },
+    exhausted: true,
+    pending: [],
+    failedChunks: [...result.failedChunks],
+    runs: result.runs + 1,
+    round0StartedAt: now.toISOString(),
+    roundStartedAt: now.toISOString(),
+    processedThisRound: 0,
+    deadline: new Date(now.getTime() + spec.timeoutMs).toISOString(),
+    deadLetters: [],
+  };
+  startRetryRound(carry, now);
+  return carry;
+}
+
+function progressView(progress: Pick<BatchProgress, 'succeeded' | 'failed'> & Partial<BatchProgress>): JobProgress {
+  const done = progress.succeeded + progress.failed;
+  const view: JobProgress = { done, unit: 'items', succeeded: progress.succeeded, failed: progress.failed, itemsPerSecond: progress.itemsPerSecond ?? 0 };
+  if (progress.total !== undefined) {
+    view.total = progress.total;
+    view.percent = progress.total > 0 ? Math.min(100, Math.round((done / progress.total) * 1000) / 10) : 100;
+  }
+  return view;
+}
+
+/** The memo fields a job starts with (not its outcome): a new run of the job id starts from them. */
+function pickInitialMemo(memo: Partial<JobMemo> | undefined): Record<string, unknown> {
+  if (!memo) return {};
+  const { requestHash, createdAt, runAt, correlationId, metadata, maxAttempts } = memo;
+  return Object.fromEntries(Object.entries({ requestHash, createdAt, runAt, correlationId, metadata, maxAttempts }).filter(([, v]) => v !== undefined));
+}

@@ -1,0 +1,18 @@
+import { Router } from 'express';
+import type { BatchService } from '../batch-service';
+
+export function batchesRouter(batches: BatchService): Router {
+  const router = Router();
+
+  router.post('/v1/jobs/:id/retry-failed', async (req, res) => {
+    const job = await batches.retryFailed(req.params.id);
+    res.location(job.links.self);
+    res.status(202).json(job);
+  });
+
+  router.get('/v1/jobs/:id/failed-items', async (req, res) => {
+    res.json(await batches.failedItems(req.params.id, req.query));
+  });
+
+  return router;
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { HttpJobInput } from '../jobs/http';
+import { TableName } from '../jobs/fields';
+
+/**
+ * A per-item handler, declared like a job type: its name, the schema of the batch's `handlerInput`, and
+ * the schema each item must meet. The work itself is in `src/activities/batch/handlers/<name>.ts`.
+ */
+export interface BatchHandlerDefinition<Input extends z.ZodType = z.ZodType, Item extends z.ZodType = z.ZodType> {
+  name: string;
+  description: string;
+  input: Input;
+  item: Item;
+}
+
+export function defineBatchHandler<Input extends z.ZodType, Item extends z.ZodType>(
+  definition: BatchHandlerDefinition<Input, Item>,
+): BatchHandlerDefinition<Input, Item> {
+  return definition;
+}
+
+/** A field of an item (an object) by name: the item's key for idempotency. */
+const KeyField = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a field name (letters, digits, _)');
+
+export const HttpDeliverInput = z
+  .object({
+    url: HttpJobInput.shape.url,
+    method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
+    headers: HttpJobInput.shape.headers,
+    timeoutMs: z.number().int().positive().max(120_000).default(10_000),
+    /** Tries per item (5xx, 429, 408, network errors) before the item is recorded as failed. */
+    maxAttempts: z.number().int().min(1).max(10).default(3),
+    /** The item field whose value makes the `Idempotency-Key`; by default the item's position in the batch. */
+    keyField: KeyField.optional(),
+    /** Per target host: open after `failures` consecutive failures; let one probe through after `halfOpenAfterMs`. */
+    breaker: z
+      .object({
+        failures: z.number().int().min(1).max(1_000).default(5),
+        halfOpenAfterMs: z.number().int().min(100).max(10 * 60_000).default(10_000),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+export type HttpDeliverInput = z.output<typeof HttpDeliverInput>;
+
+export const httpDeliver = defineBatchHandler({
+  name: 'http-deliver',
+  description:
+    'Sends each item as JSON to an HTTP endpoint with an Idempotency-Key header ({jobId}:{item key}); retries 5xx/429/network errors per item, and waits behind a per-host circuit breaker while the target is down.',
+  input: HttpDeliverInput,
+  item: z.unknown(),
+});
+
+export const PgUpsertInput = z
+  .object({
+    /** An existing table with `item_key text primary key`, `payload jsonb`, `job_id text`, `writes int`, `updated_at timestamptz` (docs/batch.md). */
+    table: TableName,
+    /** The item field that identifies it: a second write of the same key updates the row, never adds one. */
+    keyField: KeyField.default('id'),
+  })
+  .strict();
+export type PgUpsertInput = z.output<typeof PgUpsertInput>;
+
+export const pgUpsert = defineBatchHandler({
+  name: 'pg-upsert',
+  description: 'Upserts each item (an object) into a PostgreSQL table by its key field: idempotent, so a re-run chunk never duplicates a row.',
+  input: PgUpsertInput,
+  item: z.record(z.string(), z.unknown(), { error: 'must be a JSON object' }),
+});
+
+export const noop = defineBatchHandler({
+  name: 'noop',
+  description: 'Accepts every item and does nothing with it: for dry runs of a source, and for benchmarks.',
+  input: z.object({}).strict().prefault({}),
+  item: z.unknown(),
+});
+
+export const BATCH_HANDLERS: readonly BatchHandlerDefinition[] = [httpDeliver, pgUpsert, noop];
+const byName = new Map(BATCH_HANDLERS.map((handler) => [handler.name, handler]));
+
+export function findBatchHandler(name: string): BatchHandlerDefinition | undefined {
+  return byName.get(name);
+}

@@ -1,0 +1,151 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { FileRowSource } from '../../reports/sources/file-source';
+import { splitCsvLine } from '../../reports/sources/parse-line';
+import type { ChunkRef, PlanCursor, PlanPage } from '../types';
+import { invalidBatchSource, type BatchItem, type ItemSource } from './item-source';
+
+const READ_BYTES = 256 * 1024;
+const NEWLINE = 0x0a;
+
+/** A line of the file: its bytes (without the newline) and the offset just past it. */
+interface Line {
+  text: string;
+  end: number;
+}
+
+/**
+ * Items from a CSV file (a header line, then one object per line with the header's names) or an NDJSON file
+ * (one JSON value per line). Chunks are byte ranges of whole lines, so reading one never scans the lines
+ * before it. Blank lines are not items.
+ */
+export class FileItemSource implements ItemSource {
+  private readonly file: string;
+
+  constructor(
+    sourceDir: string,
+    private readonly relative: string,
+    private readonly format: 'csv' | 'ndjson',
+  ) {
+    try {
+      this.file = FileRowSource.resolve(sourceDir, relative);
+    } catch (err) {
+      throw invalidBatchSource((err as Error).message);
+    }
+  }
+
+  async plan(cursor: PlanCursor, chunkSize: number, maxChunks: number, first: boolean): Promise<PlanPage> {
+    await this.ensureExists();
+    const readsHeader = this.format === 'csv' && (cursor.offset ?? 0) === 0;
+    let header: string[] | undefined;
+    const chunks: ChunkRef[] = [];
+    let index = cursor.nextIndex;
+    let position = cursor.nextPosition;
+    /** Where the chunk being gathered starts, and how many items it has so far. */
+    let start = cursor.offset ?? 0;
+    let count = 0;
+    let end = start;
+    const close = () => {
+      chunks.push({ index, first: position, count, range: { kind: 'file', start, end } });
+      index += 1;
+      position += count;
+      start = end;
+      count = 0;
+    };
+    let exhausted = true;
+    for await (const line of lines(this.file, start)) {
+      end = line.end;
+      if (readsHeader && header === undefined) {
+        header = splitCsvLine(line.text);
+        start = end;
+        continue;
+      }
+      if (line.text.length > 0) count += 1;
+      if (count === chunkSize) {
+        close();
+        if (chunks.length === maxChunks) {
+          exhausted = false;
+          break;
+        }
+      }
+    }
+    if (exhausted && count > 0) close();
+    if (first && this.format === 'csv' && !header) throw invalidBatchSource(`${this.relative} is empty: a CSV source needs a header line`);
+    const page: PlanPage = { chunks, cursor: { nextIndex: index, nextPosition: position, offset: start }, exhausted };
+    if (first) page.total = await this.count();
+    if (header) page.header = header;
+    return page;
+  }
+
+  async read(ref: ChunkRef, header?: string[]): Promise<BatchItem[]> {
+    if (ref.range.kind !== 'file') throw invalidBatchSource(`chunk ${ref.index} is not a file chunk`);
+    await this.ensureExists();
+    const items: BatchItem[] = [];
+    for await (const line of lines(this.file, ref.range.start, ref.range.end)) {
+      if (line.text.length === 0) continue;
+      const position = ref.first + items.length;
+      items.push({ position, key: String(position), ...this.parse(line.text, header) });
+    }
+    return items;
+  }
+
+  private parse(text: string, header: string[] | undefined): { value: unknown; error?: string } {
+    if (this.format === 'ndjson') {
+      try {
+        return { value: JSON.parse(text) as unknown };
+      } catch {
+        return { value: undefined, error: `not a JSON line: ${text.slice(0, 80)}` };
+      }
+    }
+    const fields = splitCsvLine(text);
+    if (!header) return { value: undefined, error: 'the CSV header is missing' };
+    if (fields.length !== header.length) {
+      return { value: undefined, error: `${fields.length} fields where the header has ${header.length}` };
+    }
+    return { value: Object.fromEntries(header.map((name, i) => [name, fields[i]])) };
+  }
+
+  /** Items in the whole file: one fast pass over its bytes. */
+  private async count(): Promise<number> {
+    let items = 0;
+    let seenHeader = this.format !== 'csv';
+    for await (const line of lines(this.file, 0)) {
+      if (!seenHeader) {
+        seenHeader = true;
+        continue;
+      }
+      if (line.text.length > 0) items += 1;
+    }
+    return items;
+  }
+
+  private async ensureExists(): Promise<void> {
+    await fsp.access(this.file).catch(() => {
+      throw invalidBatchSource(`no such source file: ${path.basename(this.file)}`);
+    });
+  }
+}
+
+/** The lines of `file` from byte `start` (a line start) to `end` (exclusive), with the offset after each. */
+async function* lines(file: string, start: number, end?: number): AsyncIterable<Line> {
+  if (end !== undefined && end <= start) return;
+  const stream = fs.createReadStream(file, { start, ...(end !== undefined ? { end: end - 1 } : {}), highWaterMark: READ_BYTES });
+  let rest: Buffer = Buffer.alloc(0);
+  let offset = start;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const buffer = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+    let from = 0;
+    for (let nl = buffer.indexOf(NEWLINE, from); nl >= 0; nl = buffer.indexOf(NEWLINE, from)) {
+      offset += nl + 1 - from;
+      yield { text: stripCr(buffer.toString('utf8', from, nl)), end: offset };
+      from = nl + 1;
+    }
+    rest = buffer.subarray(from);
+  }
+  if (rest.length > 0) yield { text: stripCr(rest.toString('utf8')), end: offset + rest.length };
+}
+
+function stripCr(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}

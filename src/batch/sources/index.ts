@@ -1,0 +1,26 @@
+import type { Pool } from 'pg';
+import type { BatchSource } from '../types';
+import { FileItemSource } from './file-items';
+import { invalidBatchSource, type ItemSource } from './item-source';
+import { TableItemSource } from './table-items';
+
+export type { BatchItem, ItemSource } from './item-source';
+
+export interface ItemSourceDeps {
+  /** Root of file sources (JOBLINE_REPORT_SOURCE_DIR, shared with reports). */
+  sourceDir: string;
+  pgPool(): Pool;
+}
+
+/** The source a batch names; inline items never come here (the workflow hands them to the chunk). */
+export function openItemSource(source: BatchSource, deps: ItemSourceDeps): ItemSource {
+  switch (source.type) {
+    case 'csv':
+    case 'ndjson':
+      return new FileItemSource(deps.sourceDir, source.path, source.type);
+    case 'postgres':
+      return new TableItemSource(deps.pgPool(), source.query, source.params);
+    case 'inline':
+      throw invalidBatchSource('inline items are planned by the workflow');
+  }
+}
