@@ -1,26 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BatchResult } from '../src/batch/types';
 import { upsertTableDdl } from '../src/batch/upsert-table';
-import { PROJECT_ROOT } from '../src/config';
 import { dropTables, makeReportDirs, tempTableName, withPg, type ReportDirs } from './support/reports';
 import { startStack, type Stack } from './support/stack';
 import { testEnv } from './support/temporal-env';
+import { spawnWorker } from './support/worker-process';
 
 const ITEMS = 3_000;
 const CHUNK_SIZE = 50;
 const CONCURRENCY = 4;
 
-/** `src/worker.ts` as a process of its own, so that SIGKILL reaches the worker itself. */
-function spawnWorker(taskQueue: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--require', 'tsx/cjs', 'src/worker.ts'], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env, TEMPORAL_ADDRESS: testEnv().server.address, JOBLINE_TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn' },
-    stdio: 'ignore',
-  });
-}
 
 const rowStats = (table: string) =>
   withPg(async (client) => {

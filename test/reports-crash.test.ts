@@ -1,25 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { ReportJobResult } from '../src/activities/report';
-import { PROJECT_ROOT } from '../src/config';
 import { seedDemo } from '../src/reports/demo/seed';
 import { comparable, databaseUrl, makeReportDirs, type ReportDirs } from './support/reports';
 import { startStack, type Stack } from './support/stack';
-import { testEnv } from './support/temporal-env';
+import { spawnWorker } from './support/worker-process';
 
 const ROWS = 300_000;
 /** Slow enough that the kill lands mid-way on a loaded 2-core machine, fast enough to finish in seconds. */
 const ROWS_PER_SECOND = 60_000;
 
-/** `src/worker.ts` as a process of its own (as test/worker-crash.test.ts does), so SIGKILL reaches the worker itself. */
-function spawnWorker(taskQueue: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--require', 'tsx/cjs', 'src/worker.ts'], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env, TEMPORAL_ADDRESS: testEnv().server.address, JOBLINE_TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn' },
-    stdio: 'ignore',
-  });
-}
 
 describe('a report whose worker is SIGKILLed mid-way', function () {
   this.timeout(90_000);

@@ -1,27 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { PROJECT_ROOT } from '../src/config';
+import type { ChildProcess } from 'node:child_process';
 import { startStack, type Stack } from './support/stack';
 import { startTarget, type Target } from './support/target';
 import { testEnv } from './support/temporal-env';
+import { spawnWorker } from './support/worker-process';
 
-/**
- * `src/worker.ts` (what `npm run worker` runs) as one process of its own, so that SIGKILL reaches the
- * worker itself: the `tsx` CLI would run it in a child that outlives a kill of the wrapper.
- */
-function spawnWorker(taskQueue: string): ChildProcess {
-  return spawn(process.execPath, ['--require', 'tsx/cjs', 'src/worker.ts'], {
-    cwd: PROJECT_ROOT,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: testEnv().server.address,
-      JOBLINE_TASK_QUEUE: taskQueue,
-      JOBLINE_ALLOW_PRIVATE_TARGETS: '1',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: 'ignore',
-  });
-}
 
 describe('a worker killed mid-attempt (SIGKILL)', function () {
   this.timeout(90_000);
@@ -41,7 +24,7 @@ describe('a worker killed mid-attempt (SIGKILL)', function () {
   });
 
   it('loses nothing: the next worker retries the attempt once the heartbeat times out, and the job completes once', async () => {
-    worker = spawnWorker(stack.taskQueue);
+    worker = spawnWorker(stack.taskQueue, { JOBLINE_ALLOW_PRIVATE_TARGETS: '1' });
     const { body } = await stack.submit({
       type: 'http',
       input: { url: `${target.url}/charge`, timeoutMs: 120_000 },
