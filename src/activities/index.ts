@@ -2,10 +2,10 @@ import { EchoJobInput } from '../jobs/echo';
 import { HttpJobInput } from '../jobs/http';
 import { ReportJobInput } from '../jobs/report';
 import { awaitJob } from './await-job';
-import { ChunkInputSchema, createBatchActivities, PlanRequestSchema, type BatchActivityDeps } from './batch';
+import { ChunkInputSchema, CountRequestSchema, createBatchActivities, PlanRequestSchema, type BatchActivityDeps } from './batch';
 import { echo } from './echo';
 import { createHttpActivities, type HttpActivityDeps } from './http';
-import type { ChunkInput, PlanRequest } from '../batch/types';
+import type { ChunkInput, CountRequest, PlanRequest } from '../batch/types';
 import { jobAttempt } from './job-attempt';
 import { createReportActivities, type ReportActivityDeps } from './report';
 
@@ -24,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     echo: jobAttempt(EchoJobInput, echo),
     runReport: jobAttempt(ReportJobInput, reports.runReport),
     // A batch job's work: planning its source into chunks, and one chunk of items.
+    countBatchItems: jobAttempt(CountRequestSchema, (request) => batch.countBatchItems(request as unknown as CountRequest)),
     planBatchChunks: jobAttempt(PlanRequestSchema, (request) => batch.planBatchChunks(request as unknown as PlanRequest)),
     runBatchChunk: jobAttempt(ChunkInputSchema, (input) => batch.runBatchChunk(input as unknown as ChunkInput)),
     // Not a job type's work: a job with `dependsOn` waits with one of these per dependency.

@@ -20,6 +20,11 @@ import type { JobProgress, JobView } from './job-view';
 import { HttpProblem, validationProblem } from './problem';
 
 const QUERY_DEADLINE_MS = 3_000;
+/**
+ * Progress has a fallback (the memo, as of the last continue-as-new), so it waits less: a query that
+ * arrives while the batch continues as new waits for the new run's first workflow task.
+ */
+const PROGRESS_QUERY_DEADLINE_MS = 1_000;
 
 export const FailedItemsQuery = z
   .object({
@@ -49,7 +54,7 @@ export class BatchService {
     const handle = this.reader.client.workflow.getHandle(view.id);
     let progress: Omit<BatchProgress, 'runningChunks'> & { runningChunks?: number } | undefined;
     if (view.status === 'completed') progress = view.result as BatchResult;
-    else if (description.status.name === 'RUNNING') progress = await this.withDeadline(() => handle.query(getBatchProgressQuery));
+    else if (description.status.name === 'RUNNING') progress = await this.withDeadline(() => handle.query(getBatchProgressQuery), PROGRESS_QUERY_DEADLINE_MS);
     progress ??= (description.memo as Partial<JobMemo> | undefined)?.batch;
     if (!progress) return;
     view.progress = progressView(progress);
@@ -146,8 +151,8 @@ export class BatchService {
     return decodeFromPayloadsAtIndex<JobSpec>(client.options.loadedDataConverter, 0, payloads);
   }
 
-  private withDeadline<T>(call: () => Promise<T>): Promise<T | undefined> {
-    return this.reader.client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, call).catch(() => undefined);
+  private withDeadline<T>(call: () => Promise<T>, ms = QUERY_DEADLINE_MS): Promise<T | undefined> {
+    return this.reader.client.connection.withDeadline(Date.now() + ms, call).catch(() => undefined);
   }
 }
 

@@ -54,8 +54,6 @@ export interface PlanPage {
   chunks: ChunkRef[];
   cursor: PlanCursor;
   exhausted: boolean;
-  /** Items in the whole source, when the planner counted them (first page only). */
-  total?: number;
   /** A CSV source's column names (first page only): every chunk reader needs them. */
   header?: string[];
 }
@@ -67,8 +65,14 @@ export interface PlanRequest {
   chunkSize: number;
   cursor: PlanCursor;
   maxChunks: number;
-  /** First call only: count the items, and read a CSV header. */
+  /** First call only: read a CSV header. */
   first: boolean;
+}
+
+/** The counting activity's input. */
+export interface CountRequest {
+  jobId: string;
+  source: BatchSource;
 }
 
 /** One chunk to run: a first run, or a re-run of the items a failure record lists. */

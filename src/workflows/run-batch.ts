@@ -23,6 +23,7 @@ import type {
   ChunkOutcome,
   ChunkRef,
   ChunkTask,
+  CountRequest,
   PlanCursor,
   PlanPage,
   PlanRequest,
@@ -46,6 +47,7 @@ const PLAN_TIMEOUT_MS = 10 * 60_000;
 interface BatchActivities {
   runBatchChunk(input: ChunkInput, context: AttemptContext): Promise<AttemptOutcome<ChunkOutcome>>;
   planBatchChunks(request: PlanRequest, context: AttemptContext): Promise<AttemptOutcome<PlanPage>>;
+  countBatchItems(request: CountRequest, context: AttemptContext): Promise<AttemptOutcome<number>>;
 }
 
 type RoundEnd = { kind: 'finished' } | { kind: 'continue' } | { kind: 'dead-letter'; error: JobError } | { kind: 'timed-out' };
@@ -66,6 +68,8 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
   let status: CoarseJobStatus = 'active';
   let running = 0;
   let planning = false;
+  let counting = false;
+  let countTried = false;
   let launchedThisRun = 0;
   let changes = 0;
   let timedOut = false;
@@ -112,7 +116,7 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: retryPolicy,
   });
-  const { planBatchChunks } = proxyActivities<BatchActivities>({ startToCloseTimeout: PLAN_TIMEOUT_MS, retry: retryPolicy });
+  const { planBatchChunks, countBatchItems } = proxyActivities<BatchActivities>({ startToCloseTimeout: PLAN_TIMEOUT_MS, retry: retryPolicy });
 
   // Chunks run in a scope of their own, so that a timeout can stop them without cancelling the workflow.
   const chunks = new CancellationScope();
@@ -170,13 +174,15 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
       return;
     }
     planning = true;
+    const first = state.cursor.nextIndex === 0;
     const request: PlanRequest = {
       jobId,
       source: plan.source,
       chunkSize: plan.chunkSize,
       cursor: state.cursor,
-      maxChunks: PLAN_PAGE_CHUNKS,
-      first: state.cursor.nextIndex === 0,
+      // A short first page: the first chunks start after reading only what they need.
+      maxChunks: first ? Math.min(PLAN_PAGE_CHUNKS, 2 * plan.concurrency) : PLAN_PAGE_CHUNKS,
+      first,
     };
     void planBatchChunks(request, context)
       .then(
@@ -184,7 +190,6 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
           state.pending.push(...page.chunks.map((ref) => ({ index: ref.index, ref })));
           state.cursor = page.cursor;
           state.exhausted = page.exhausted;
-          if (page.total !== undefined) state.counters.total = page.total;
           if (page.header) state.header = page.header;
         },
         (err: unknown) => {
@@ -197,6 +202,26 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
       });
   };
 
+  /** Counts a source's items beside the first chunks (a full pass over a file), so that `total` shows. */
+  const countItems = () => {
+    counting = true;
+    countTried = true;
+    void countBatchItems({ jobId, source: plan.source }, context)
+      .then(
+        ({ result }) => {
+          state.counters.total = result;
+          stop ??= overThreshold(plan, state);
+        },
+        (err: unknown) => {
+          if (!isCancellation(err)) log.warn('could not count the batch items; total stays unknown', { jobId, error: describe(err) });
+        },
+      )
+      .finally(() => {
+        counting = false;
+        changes += 1;
+      });
+  };
+
   /** Runs chunks until the round ends, the run has done its share, or something stops it. */
   const runRound = async (): Promise<RoundEnd> => {
     stop = undefined;
@@ -204,11 +229,12 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
       const seen = changes;
       if (timedOut) stop ??= { kind: 'timed-out' };
       const runFull = launchedThisRun >= CHUNKS_PER_RUN || workflowInfo().continueAsNewSuggested;
+      if (!plan.items && state.counters.total === undefined && !countTried && !stop) countItems();
       if (!stop && !runFull) {
         if (!planning && !state.exhausted && state.pending.length < plan.concurrency) planMore();
         while (running < plan.concurrency && state.pending.length > 0 && launchedThisRun < CHUNKS_PER_RUN) launch(state.pending.shift()!);
       }
-      if (running === 0 && !planning) {
+      if (running === 0 && !planning && !counting) {
         if (stop) return stop;
         if (state.pending.length === 0 && state.exhausted) return { kind: 'finished' };
         if (runFull) return { kind: 'continue' };

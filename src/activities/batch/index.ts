@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { openItemSource } from '../../batch/sources';
-import type { ChunkInput, PlanPage, PlanRequest } from '../../batch/types';
+import type { ChunkInput, CountRequest, PlanPage, PlanRequest } from '../../batch/types';
 import { createBatchHandlers, type BatchHandlerDeps } from './handlers';
 import { runChunk, type ChunkDeps } from './run-chunk';
 
@@ -19,6 +19,11 @@ export const ChunkInputSchema = z.looseObject({
   maxItemsPerSecond: z.number().positive().optional(),
 });
 
+export const CountRequestSchema = z.looseObject({
+  jobId: z.string().min(1),
+  source: z.looseObject({ type: z.enum(['csv', 'ndjson', 'postgres']) }),
+});
+
 export const PlanRequestSchema = z.looseObject({
   jobId: z.string().min(1),
   source: z.looseObject({ type: z.enum(['csv', 'ndjson', 'postgres']) }),
@@ -28,12 +33,13 @@ export const PlanRequestSchema = z.looseObject({
   first: z.boolean(),
 });
 
-/** A batch's two activities: planning its source into chunks, and running one chunk. */
+/** A batch's activities: counting its source, planning it into chunks, and running one chunk. */
 export function createBatchActivities(deps: BatchActivityDeps) {
   const handlers = createBatchHandlers(deps);
   return {
     planBatchChunks: (request: PlanRequest): Promise<PlanPage> =>
       openItemSource(request.source, deps).plan(request.cursor, request.chunkSize, request.maxChunks, request.first),
+    countBatchItems: (request: CountRequest): Promise<number> => openItemSource(request.source, deps).count(),
     runBatchChunk: (input: ChunkInput) => runChunk(deps, handlers, input),
   };
 }

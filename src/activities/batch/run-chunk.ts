@@ -1,11 +1,11 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import type { z } from 'zod';
 import type { ArtifactStore } from '../../artifacts';
 import { readFailureRecord, writeFailureRecord } from '../../batch/failure-records';
 import { findBatchHandler } from '../../batch/handlers';
 import { openItemSource, type BatchItem, type ItemSourceDeps } from '../../batch/sources';
 import type { ChunkInput, ChunkOutcome, ChunkRef, ItemFailure } from '../../batch/types';
-import type { HandlerContext, ItemHandler } from './handler';
-import { itemError } from './handler';
+import { itemError, type HandlerContext, type ItemHandler } from './handler';
 
 export interface ChunkDeps extends ItemSourceDeps {
   artifacts: ArtifactStore;
@@ -35,51 +35,63 @@ export async function runChunk(deps: ChunkDeps, handlers: Record<string, ItemHan
 
   const { ref, items } = await chunkItems(deps, input);
   const resumed = checkpointFrom(context.info.heartbeatDetails, input.round);
-  let next = resumed?.next ?? 0;
-  let succeeded = resumed?.succeeded ?? 0;
-  const failures: ItemFailure[] = resumed?.failures ?? [];
-  if (resumed) log.info('resuming chunk from its checkpoint', { jobId: input.jobId, chunk: ref.index, next });
+  const done: ChunkCheckpoint = resumed ?? { version: 1, round: input.round, next: 0, succeeded: 0, failures: [] };
+  const resumedAt = done.next;
+  if (resumed) log.info('resuming chunk from its checkpoint', { jobId: input.jobId, chunk: ref.index, next: resumedAt });
 
-  let details: unknown = { progress: { done: next, total: items.length, unit: 'items' } };
-  const handlerContext: HandlerContext = {
-    jobId: input.jobId,
-    signal: context.cancellationSignal,
-    heartbeat: () => context.heartbeat(details),
-    sleep: (ms) => context.sleep(ms),
-  };
+  let details: unknown = { progress: { done: done.next, total: items.length, unit: 'items' } };
+  const heartbeat = () => context.heartbeat(details);
+  const handlerContext: HandlerContext = { jobId: input.jobId, signal: context.cancellationSignal, heartbeat, sleep: (ms) => context.sleep(ms) };
   const pace = input.maxItemsPerSecond ? pacer(input.maxItemsPerSecond, context) : undefined;
-  context.heartbeat(details);
-
-  while (next < items.length) {
-    const slice = items.slice(next, next + handler.sliceSize);
-    if (pace) await pace(next - (resumed?.next ?? 0));
-    const valid: BatchItem[] = [];
-    for (const item of slice) {
-      const problem = item.error ?? invalidItem(definition.item.safeParse(item.value));
-      if (problem) failures.push({ position: item.position, key: item.key, error: problem });
-      else valid.push(item);
+  // A chunk that finishes within the tick sends no heartbeat at all: each one is a call to the server,
+  // which for a quick chunk costs as much as the chunk. A slow one (paced, or a slow handler) heartbeats
+  // on the tick, and its checkpoint after each slice.
+  const tick = setInterval(heartbeat, heartbeatTickMs(context.info.heartbeatTimeoutMs));
+  try {
+    while (done.next < items.length) {
+      if (pace) await pace(done.next - resumedAt);
+      const slice = items.slice(done.next, done.next + handler.sliceSize);
+      await runSlice(slice, definition.item, (valid) => handler.handle(valid, handlerInput.data as never, handlerContext), done);
+      // A copy: the tick may send it while the next slice is half done.
+      details = { progress: { done: done.next, total: items.length, unit: 'items' }, checkpoint: { ...done, failures: [...done.failures] } };
+      if (done.next < items.length) heartbeat();
+      // Cancellation arrives through heartbeats; stop between slices once it has.
+      if (context.cancellationSignal.aborted) await context.cancelled;
     }
-    const results = valid.length ? await handler.handle(valid, handlerInput.data as never, handlerContext) : [];
-    valid.forEach((item, i) => {
-      const error = results[i];
-      if (error === undefined) succeeded += 1;
-      else failures.push({ position: item.position, key: item.key, error: itemError(error) });
-    });
-    next += slice.length;
-    const checkpoint: ChunkCheckpoint = { version: 1, round: input.round, next, succeeded, failures };
-    details = { progress: { done: next, total: items.length, unit: 'items' }, checkpoint };
-    context.heartbeat(details);
-    // Cancellation arrives through heartbeats; stop between slices once it has.
-    if (context.cancellationSignal.aborted) await context.cancelled;
+    // The chunk holds its share of the rate until its last item's interval is over: the next chunk starts fresh.
+    if (pace) await pace(items.length - resumedAt);
+  } finally {
+    clearInterval(tick);
   }
 
-  // The chunk holds its share of the rate until its last item's interval is over: the next chunk starts fresh.
-  if (pace) await pace(items.length - (resumed?.next ?? 0));
+  const { failures } = done;
   if (failures.length > 0) {
     failures.sort((a, b) => a.position - b.position);
     await writeFailureRecord(deps.artifacts, input.jobId, { version: 1, round: input.round, chunk: ref, failures });
   }
-  return { processed: items.length, succeeded, failed: failures.length };
+  return { processed: items.length, succeeded: done.succeeded, failed: failures.length };
+}
+
+/** One slice: items the source could not read or the schema refuses fail without the handler; the rest go to it. */
+async function runSlice(
+  slice: BatchItem[],
+  itemSchema: z.ZodType,
+  handle: (valid: BatchItem[]) => Promise<Array<string | undefined>>,
+  done: ChunkCheckpoint,
+): Promise<void> {
+  const valid: BatchItem[] = [];
+  for (const item of slice) {
+    const problem = item.error ?? invalidItem(itemSchema.safeParse(item.value));
+    if (problem) done.failures.push({ position: item.position, key: item.key, error: problem });
+    else valid.push(item);
+  }
+  const results = valid.length ? await handle(valid) : [];
+  valid.forEach((item, i) => {
+    const error = results[i];
+    if (error === undefined) done.succeeded += 1;
+    else done.failures.push({ position: item.position, key: item.key, error: itemError(error) });
+  });
+  done.next += slice.length;
 }
 
 /** The chunk's items: all of them, or for a retry only those its failure record lists. */
@@ -106,15 +118,20 @@ function inlineItems(ref: ChunkRef, values: unknown[]): BatchItem[] {
   return values.map((value, i) => ({ position: ref.first + i, key: String(ref.first + i), value }));
 }
 
-function invalidItem(parsed: { success: boolean; error?: { issues: Array<{ path: PropertyKey[]; message: string }> } }): string | undefined {
+function invalidItem(parsed: z.ZodSafeParseResult<unknown>): string | undefined {
   if (parsed.success) return undefined;
-  return `invalid item: ${parsed.error!.issues.map((i) => `${i.path.map(String).join('.') || '(item)'}: ${i.message}`).join('; ')}`;
+  return `invalid item: ${parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(item)'}: ${i.message}`).join('; ')}`;
 }
 
 function checkpointFrom(details: unknown, round: number): ChunkCheckpoint | undefined {
   const checkpoint = (details as { checkpoint?: Partial<ChunkCheckpoint> } | undefined)?.checkpoint;
   if (!checkpoint || checkpoint.version !== 1 || checkpoint.round !== round || typeof checkpoint.next !== 'number') return undefined;
   return checkpoint as ChunkCheckpoint;
+}
+
+/** Often enough that a live chunk is never taken for dead, and a cancellation reaches it within seconds. */
+function heartbeatTickMs(heartbeatTimeoutMs: number | undefined): number {
+  return Math.max(200, Math.min(5_000, (heartbeatTimeoutMs ?? 15_000) / 3));
 }
 
 /** Sleeps (cancellably) until `items` items may have gone at `itemsPerSecond` since this attempt started. */

@@ -37,7 +37,7 @@ export class FileItemSource implements ItemSource {
 
   async plan(cursor: PlanCursor, chunkSize: number, maxChunks: number, first: boolean): Promise<PlanPage> {
     await this.ensureExists();
-    const readsHeader = this.format === 'csv' && (cursor.offset ?? 0) === 0;
+    const readsHeader = first && this.format === 'csv';
     let header: string[] | undefined;
     const chunks: ChunkRef[] = [];
     let index = cursor.nextIndex;
@@ -54,26 +54,27 @@ export class FileItemSource implements ItemSource {
       count = 0;
     };
     let exhausted = true;
-    for await (const line of lines(this.file, start)) {
-      end = line.end;
-      if (readsHeader && header === undefined) {
-        header = splitCsvLine(line.text);
-        start = end;
-        continue;
-      }
-      if (line.text.length > 0) count += 1;
-      if (count === chunkSize) {
-        close();
-        if (chunks.length === maxChunks) {
-          exhausted = false;
-          break;
+    read: for await (const batch of lineBatches(this.file, start)) {
+      for (const line of batch) {
+        end = line.end;
+        if (readsHeader && header === undefined) {
+          header = splitCsvLine(line.text);
+          start = end;
+          continue;
+        }
+        if (line.text.length > 0) count += 1;
+        if (count === chunkSize) {
+          close();
+          if (chunks.length === maxChunks) {
+            exhausted = false;
+            break read;
+          }
         }
       }
     }
     if (exhausted && count > 0) close();
-    if (first && this.format === 'csv' && !header) throw invalidBatchSource(`${this.relative} is empty: a CSV source needs a header line`);
+    if (readsHeader && !header) throw invalidBatchSource(`${this.relative} is empty: a CSV source needs a header line`);
     const page: PlanPage = { chunks, cursor: { nextIndex: index, nextPosition: position, offset: start }, exhausted };
-    if (first) page.total = await this.count();
     if (header) page.header = header;
     return page;
   }
@@ -82,10 +83,25 @@ export class FileItemSource implements ItemSource {
     if (ref.range.kind !== 'file') throw invalidBatchSource(`chunk ${ref.index} is not a file chunk`);
     await this.ensureExists();
     const items: BatchItem[] = [];
-    for await (const line of lines(this.file, ref.range.start, ref.range.end)) {
-      if (line.text.length === 0) continue;
-      const position = ref.first + items.length;
-      items.push({ position, key: String(position), ...this.parse(line.text, header) });
+    for await (const batch of lineBatches(this.file, ref.range.start, ref.range.end)) {
+      for (const line of batch) {
+        if (line.text.length === 0) continue;
+        const position = ref.first + items.length;
+        items.push({ position, key: String(position), ...this.parse(line.text, header) });
+      }
+    }
+    return items;
+  }
+
+  async count(): Promise<number> {
+    await this.ensureExists();
+    let items = 0;
+    let skipHeader = this.format === 'csv';
+    for await (const batch of lineBatches(this.file, 0)) {
+      for (const line of batch) {
+        if (skipHeader) skipHeader = false;
+        else if (line.text.length > 0) items += 1;
+      }
     }
     return items;
   }
@@ -106,20 +122,6 @@ export class FileItemSource implements ItemSource {
     return { value: Object.fromEntries(header.map((name, i) => [name, fields[i]])) };
   }
 
-  /** Items in the whole file: one fast pass over its bytes. */
-  private async count(): Promise<number> {
-    let items = 0;
-    let seenHeader = this.format !== 'csv';
-    for await (const line of lines(this.file, 0)) {
-      if (!seenHeader) {
-        seenHeader = true;
-        continue;
-      }
-      if (line.text.length > 0) items += 1;
-    }
-    return items;
-  }
-
   private async ensureExists(): Promise<void> {
     await fsp.access(this.file).catch(() => {
       throw invalidBatchSource(`no such source file: ${path.basename(this.file)}`);
@@ -127,23 +129,28 @@ export class FileItemSource implements ItemSource {
   }
 }
 
-/** The lines of `file` from byte `start` (a line start) to `end` (exclusive), with the offset after each. */
-async function* lines(file: string, start: number, end?: number): AsyncIterable<Line> {
+/**
+ * The lines of `file` from byte `start` (a line start) to `end` (exclusive), with the offset after each,
+ * a read buffer's worth at a time: one promise per buffer rather than per line.
+ */
+async function* lineBatches(file: string, start: number, end?: number): AsyncIterable<Line[]> {
   if (end !== undefined && end <= start) return;
   const stream = fs.createReadStream(file, { start, ...(end !== undefined ? { end: end - 1 } : {}), highWaterMark: READ_BYTES });
   let rest: Buffer = Buffer.alloc(0);
   let offset = start;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     const buffer = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+    const batch: Line[] = [];
     let from = 0;
     for (let nl = buffer.indexOf(NEWLINE, from); nl >= 0; nl = buffer.indexOf(NEWLINE, from)) {
       offset += nl + 1 - from;
-      yield { text: stripCr(buffer.toString('utf8', from, nl)), end: offset };
+      batch.push({ text: stripCr(buffer.toString('utf8', from, nl)), end: offset });
       from = nl + 1;
     }
     rest = buffer.subarray(from);
+    if (batch.length > 0) yield batch;
   }
-  if (rest.length > 0) yield { text: stripCr(rest.toString('utf8')), end: offset + rest.length };
+  if (rest.length > 0) yield [{ text: stripCr(rest.toString('utf8')), end: offset + rest.length }];
 }
 
 function stripCr(line: string): string {

@@ -14,6 +14,9 @@ export interface BatchItem {
 
 /** A source of batch items: planned into chunks once, and read back chunk by chunk (again, after a crash). */
 export interface ItemSource {
+  /** Items in the whole source: a pass over a file, `count(*)` for a query. */
+  count(): Promise<number>;
+  /** The next `maxChunks` chunks from `cursor`; `first` (the first call) also reads a CSV header. */
   plan(cursor: PlanCursor, chunkSize: number, maxChunks: number, first: boolean): Promise<PlanPage>;
   read(ref: ChunkRef, header?: string[]): Promise<BatchItem[]>;
 }

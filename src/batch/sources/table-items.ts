@@ -29,7 +29,7 @@ export class TableItemSource implements ItemSource {
     this.toItem = definition.toItem;
   }
 
-  async plan(cursor: PlanCursor, chunkSize: number, maxChunks: number, first: boolean): Promise<PlanPage> {
+  async plan(cursor: PlanCursor, chunkSize: number, maxChunks: number): Promise<PlanPage> {
     const after = cursor.afterKey ?? null;
     const limit = chunkSize * maxChunks;
     const { sql, values } = this.select(`${this.query.key}::text AS batch_item_key`, after, undefined, limit);
@@ -44,13 +44,11 @@ export class TableItemSource implements ItemSource {
       position += slice.length;
       previous = through;
     }
-    const page: PlanPage = {
+    return {
       chunks,
       cursor: { nextIndex: cursor.nextIndex + chunks.length, nextPosition: position, afterKey: previous },
       exhausted: keys.length < limit,
     };
-    if (first) page.total = await this.count();
-    return page;
   }
 
   async read(ref: ChunkRef): Promise<BatchItem[]> {
@@ -67,7 +65,7 @@ export class TableItemSource implements ItemSource {
     });
   }
 
-  private async count(): Promise<number> {
+  async count(): Promise<number> {
     const where = this.query.where.length ? `WHERE ${this.query.where.join(' AND ')}` : '';
     const rows = await this.run<[number]>(`SELECT count(*)::float8 FROM ${this.query.from} ${where}`, this.query.values);
     return rows[0]?.[0] ?? 0;
