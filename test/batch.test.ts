@@ -142,6 +142,16 @@ describe('batch jobs: chunks, failed items, retry-failed, thresholds (real dev s
     assert.ok((cancelled.progress?.done ?? 0) <= sent);
   });
 
+  it('the overall timeout (timeoutMs) ends the whole batch as timed_out, stopping its chunks', async () => {
+    const id = await submit({ handler: 'http-deliver', handlerInput: { url: target.url }, items: items(40), chunkSize: 5, concurrency: 2, maxItemsPerSecond: 4 }, { timeoutMs: 2_000 });
+    const ended = await stack.waitFor(id, (j) => j.status === 'timed_out', 15_000);
+    assert.equal(ended.lastError?.timeout, 'overall');
+    const sent = target.deliveries.length;
+    assert.ok(sent > 0 && sent < 40, `${sent} items sent`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    assert.equal(target.deliveries.length, sent, 'no chunk went on after the timeout');
+  });
+
   it('refuses bad batches with 400s naming the field, and starts nothing', async () => {
     const cases: Array<[object, string]> = [
       [{ handler: 'fax', items: [1] }, 'input.handler'],

@@ -118,7 +118,7 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
   });
   const { planBatchChunks, countBatchItems } = proxyActivities<BatchActivities>({ startToCloseTimeout: PLAN_TIMEOUT_MS, retry: retryPolicy });
 
-  // Chunks run in a scope of their own, so that a timeout can stop them without cancelling the workflow.
+  // The batch's activities run in a scope of their own, so that a timeout can stop them without cancelling the workflow.
   const chunks = new CancellationScope();
   const inFlight = new Set<Promise<void>>();
   let stop: RoundEnd | undefined;
@@ -184,7 +184,8 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
       maxChunks: first ? Math.min(PLAN_PAGE_CHUNKS, 2 * plan.concurrency) : PLAN_PAGE_CHUNKS,
       first,
     };
-    void planBatchChunks(request, context)
+    void chunks
+      .run(() => planBatchChunks(request, context))
       .then(
         ({ result: page }) => {
           state.pending.push(...page.chunks.map((ref) => ({ index: ref.index, ref })));
@@ -206,7 +207,8 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
   const countItems = () => {
     counting = true;
     countTried = true;
-    void countBatchItems({ jobId, source: plan.source }, context)
+    void chunks
+      .run(() => countBatchItems({ jobId, source: plan.source }, context))
       .then(
         ({ result }) => {
           state.counters.total = result;
@@ -239,7 +241,7 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
         if (state.pending.length === 0 && state.exhausted) return { kind: 'finished' };
         if (runFull) return { kind: 'continue' };
       }
-      if (stop?.kind === 'timed-out' && running > 0) chunks.cancel();
+      if (stop?.kind === 'timed-out' && (running > 0 || planning || counting)) chunks.cancel();
       await condition(() => changes !== seen);
     }
   };
