@@ -63,6 +63,7 @@ describe('pipelines (DAGs of jobs as child workflows)', function () {
       [[echoNode('a', ['ghost'])], 'input.nodes.0.dependsOn.0'],
       [[{ id: 'a', type: 'fax', input: {} }], 'input.nodes.0.type'],
       [[{ id: 'a', type: 'pipeline', input: { nodes: [] } }], 'input.nodes.0.type'],
+      [[{ id: 'a', type: 'batch', input: { handler: 'noop' } }], 'input.nodes.0.input.items'],
       [[{ id: 'a', type: 'http', input: { url: 'nope' } }], 'input.nodes.0.input.url'],
       [[{ id: 'bad id!', type: 'echo', input: {} }], 'input.nodes.0.id'],
       [Array.from({ length: 1_001 }, (_, i) => echoNode(`n${i}`)), 'input.nodes'],
@@ -107,6 +108,21 @@ describe('pipelines (DAGs of jobs as child workflows)', function () {
     await request(suite.stack.baseUrl).post(`/v1/dead-letters/${encodeURIComponent(`${id}/call`)}/discard`).expect(202);
     const failed = await suite.stack.waitFor(id, (j) => j.status === 'failed');
     assert.deepEqual(nodeStatuses(failed), { call: 'failed', then: 'skipped', free: 'completed' });
+  });
+
+  it('runs a batch as a node; a dead-lettered batch holds its dependents until it is retried', async () => {
+    const target = await suite.target([{ status: 400 }, 200]);
+    const batch = { handler: 'http-deliver', handlerInput: { url: target.url }, items: [{ n: 1 }, { n: 2 }], chunkSize: 1, concurrency: 1, maxFailedItems: 0 };
+    const id = await submit([echoNode('first'), { id: 'deliver', type: 'batch', input: batch, dependsOn: ['first'] }, echoNode('then', ['deliver'])]);
+    const parked = await suite.stack.waitFor(id, (j) => j.nodes?.find((n) => n.id === 'deliver')?.status === 'dead_lettered');
+    assert.equal(nodeStatuses(parked).then, 'waiting');
+    assert.equal((await suite.stack.getJob(`${id}/deliver`)).status, 'dead_lettered');
+    await request(suite.stack.baseUrl).post(`/v1/dead-letters/${encodeURIComponent(`${id}/deliver`)}/retry`).expect(202);
+    const done = await suite.stack.waitFor(id, (j) => j.status === 'completed');
+    assert.deepEqual(nodeStatuses(done), { first: 'completed', deliver: 'completed', then: 'completed' });
+    const node = await suite.stack.getJob(`${id}/deliver`);
+    assert.deepEqual({ type: node.type, done: node.progress?.done, failed: node.progress?.failed, round: node.batch?.round }, { type: 'batch', done: 2, failed: 0, round: 2 });
+    assert.equal(target.calls.length, 3, 'the refused item twice, the other once');
   });
 
   it('cancelling the pipeline cancels its running nodes', async () => {

@@ -21,12 +21,12 @@ import { createPipelineJob } from './pipeline';
 import { reportJob } from './report';
 
 /** The job types a pipeline node may have: every one but the pipeline itself. */
-const LEAF_TYPES: readonly JobTypeDefinition[] = [httpJob, echoJob, reportJob];
+const LEAF_TYPES: readonly JobTypeDefinition[] = [httpJob, echoJob, reportJob, batchJob];
 const leafByName = new Map(LEAF_TYPES.map((jobType) => [jobType.type, jobType]));
 
 export const pipelineJob = createPipelineJob((type) => leafByName.get(type));
 
-export const JOB_TYPES: readonly JobTypeDefinition[] = [...LEAF_TYPES, pipelineJob, batchJob];
+export const JOB_TYPES: readonly JobTypeDefinition[] = [...LEAF_TYPES, pipelineJob];
 
 const byName = new Map(JOB_TYPES.map((jobType) => [jobType.type, jobType]));
 

@@ -18,6 +18,8 @@ export interface NodePlan {
   id: string;
   dependsOn: string[];
   spec: JobSpec;
+  /** The composite workflow a node's job type names (`runBatch`); absent for the generic `runJob`. */
+  workflow?: string;
 }
 
 export interface PipelinePlan {
@@ -82,6 +84,7 @@ export function createPipelineJob(lookup: (type: string) => JobTypeDefinition | 
             id: node.id,
             dependsOn: node.dependsOn,
             spec: resolveJobSpec({ request: node, jobType, input: jobType.input.parse(node.input) }),
+            ...(jobType.workflow ? { workflow: jobType.workflow } : {}),
           };
         }),
       }),

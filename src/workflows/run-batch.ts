@@ -33,6 +33,7 @@ import { JobStatusKey } from '../temporal/search-attributes';
 import { awaitDependencies } from './dependencies';
 import type { AttemptOutcome, CoarseJobStatus, JobError, JobStateSnapshot } from './job-state';
 import { discardSignal, getBatchProgressQuery, getFailedChunksQuery, getJobStateQuery, retrySignal } from './messages';
+import { tellParent } from './parent';
 
 /**
  * Chunks one run starts before it continues as new. Each chunk adds about four events (its activity, and
@@ -281,8 +282,10 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
       // Dead-lettered: wait for an operator's retry (a new round) or discard.
       lastError = end.error;
       log.warn('batch dead-lettered', { jobId, round: state.round, error: lastError });
+      // As in runJob: forget any earlier decision first, so a retry that arrives while the parent is told counts.
       decision = undefined;
       setStatus('dead_lettered');
+      await tellParent(jobId, 'dead_lettered');
       const at = nowIso();
       state.deadLetters.push({ ...lastError, round: state.round, at });
       upsertMemo({ lastError, deadLetteredAt: at, batch: progress() });
@@ -297,6 +300,7 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
       log.info('batch retried from the dead letters', { jobId, round: state.round });
       setStatus('active');
       upsertMemo({ round: state.round, deadLetteredAt: null });
+      await tellParent(jobId, 'running');
     }
   } catch (err) {
     if (isCancellation(err)) {

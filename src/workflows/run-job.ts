@@ -4,7 +4,6 @@ import {
   ApplicationFailure,
   TimeoutFailure,
   condition,
-  getExternalWorkflowHandle,
   isCancellation,
   log,
   proxyActivities,
@@ -18,14 +17,8 @@ import type { AttemptContext, JobSpec } from '../jobs/spec';
 import { JobStatusKey } from '../temporal/search-attributes';
 import { awaitDependencies } from './dependencies';
 import type { AttemptOutcome, CoarseJobStatus, JobError, JobStateSnapshot } from './job-state';
-import {
-  discardSignal,
-  getJobStateQuery,
-  nodeStatusSignal,
-  retrySignal,
-  type NodeStatusUpdate,
-  type RetryRequest,
-} from './messages';
+import { discardSignal, getJobStateQuery, retrySignal, type RetryRequest } from './messages';
+import { tellParent } from './parent';
 
 type Decision = { kind: 'retry'; request: RetryRequest } | { kind: 'discard'; reason: string };
 type AttemptFn = (input: unknown, context: AttemptContext) => Promise<AttemptOutcome>;
@@ -182,20 +175,6 @@ function describeFailure(err: unknown, spec: JobSpec): JobError {
     return { type: cause.type ?? 'Error', message: cause.message, attempt: detail?.attempt ?? exhausted };
   }
   return { type: cause?.name ?? 'Error', message: cause?.message ?? err.message, attempt: exhausted };
-}
-
-/**
- * A pipeline must hold a dead-lettered node's dependents, and it cannot see a child's state otherwise.
- * A job without a parent sends nothing, so its history (and replay) is as before.
- */
-async function tellParent(jobId: string, status: NodeStatusUpdate['status']): Promise<void> {
-  const parent = workflowInfo().parent;
-  if (!parent) return;
-  try {
-    await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(nodeStatusSignal, { jobId, status });
-  } catch (err) {
-    log.warn('could not tell the parent pipeline', { jobId, status, error: String(err) });
-  }
 }
 
 function nowIso(): string {

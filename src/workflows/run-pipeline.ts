@@ -39,7 +39,7 @@ const BLOCKING: ReadonlySet<PipelineNodeStatus> = new Set(['failed', 'skipped', 
 
 /**
  * Runs a DAG of jobs, once the jobs in its own `dependsOn` completed (its root nodes get their results).
- * Every node is an ordinary job (`runJob`) in a child workflow `{pipelineId}/{nodeId}`,
+ * Every node is an ordinary job (`runJob`, or `runBatch` for a batch) in a child workflow `{pipelineId}/{nodeId}`,
  * started once all its dependencies completed, with their results. A dead-lettered node holds its
  * dependents until it is retried (the pipeline goes on) or discarded (it failed). On a failure,
  * `fail-fast` cancels the running nodes and skips the rest; `continue` skips only the failed node's dependents.
@@ -83,16 +83,16 @@ export async function runPipeline(spec: JobSpec): Promise<PipelineResult> {
           ? { dependencies: upstream }
           : {}),
     };
-    const child = children.run(() =>
-      executeChild(runJob, {
-        workflowId: node.jobId,
-        args: [childSpec],
-        memo: initialMemo(childSpec) as unknown as Record<string, unknown>,
-        typedSearchAttributes: initialSearchAttributes(childSpec),
-        priority: { priorityKey: childSpec.priority },
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      }),
-    );
+    const options = {
+      workflowId: node.jobId,
+      args: [childSpec] as [JobSpec],
+      memo: initialMemo(childSpec) as unknown as Record<string, unknown>,
+      typedSearchAttributes: initialSearchAttributes(childSpec),
+      priority: { priorityKey: childSpec.priority },
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+    };
+    // A batch node runs its own workflow; every other node is the generic job.
+    const child = children.run(() => (plan.workflow ? executeChild(plan.workflow, options) : executeChild(runJob, options)));
     running.push(
       child.then(
         (result) => {
