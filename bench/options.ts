@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config';
+import { UsageError } from './cli';
 import { SCENARIOS, type ScenarioName } from './phase';
 
 /**
@@ -103,7 +104,6 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export class UsageError extends Error {}
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions | 'help' {
   const { values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false });

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config';
-import { USAGE, parseOptions, type BenchOptions } from './options';
+import { commandLine } from './cli';
+import { USAGE, parseOptions } from './options';
 import { runPhase, warmUp, type PhaseResult, type System } from './phase';
 import { cpuCount, ProcessMonitor } from './procfs';
 import { computeRatios, evaluateTargets, phaseOf, renderReport, type BenchReport, type MachineInfo } from './report';
@@ -17,18 +18,7 @@ import { startJobline, startRawTemporal, startTemporalServer, type RunningJoblin
  * fixed-rate load per scenario, stops everything, prints one report and writes it as JSON.
  */
 async function main(): Promise<void> {
-  let options: BenchOptions | 'help';
-  try {
-    options = parseOptions(process.argv.slice(2), process.env);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  if (options === 'help') {
-    process.stdout.write(USAGE);
-    return;
-  }
-  const opts = options;
+  const opts = commandLine(parseOptions, USAGE);
   const started = new Date();
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   const runDir = path.join(opts.resultsDir, stamp);

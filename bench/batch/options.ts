@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BATCH_MAX_CHUNK_SIZE, BATCH_MAX_CONCURRENCY } from '../../src/jobs/batch';
+import { UsageError } from '../cli';
 
 export const BATCH_SYSTEMS = ['jobline', 'bullmq'] as const;
 export type BatchSystem = (typeof BATCH_SYSTEMS)[number];
@@ -72,7 +73,6 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export class UsageError extends Error {}
 
 export function parseBatchOptions(argv: string[], env: NodeJS.ProcessEnv): BatchBenchOptions | 'help' {
   const { values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false });

@@ -6,7 +6,8 @@ import { startBullmqBatch } from './bullmq';
 import { writeNdjson } from './items';
 import { startJoblineBatch } from './jobline';
 import type { BatchRun } from './measure';
-import { USAGE, parseBatchOptions, type BatchBenchOptions } from './options';
+import { commandLine } from '../cli';
+import { USAGE, parseBatchOptions } from './options';
 import { ratioOf, renderReport, summariseSystem, TARGET_RATIO } from './report';
 
 /**
@@ -15,18 +16,7 @@ import { ratioOf, renderReport, summariseSystem, TARGET_RATIO } from './report';
  * and writes the figures as JSON to bench/results/batch-<date>.json (git-ignored).
  */
 async function main(): Promise<void> {
-  let parsed: BatchBenchOptions | 'help';
-  try {
-    parsed = parseBatchOptions(process.argv.slice(2), process.env);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  if (parsed === 'help') {
-    process.stdout.write(USAGE);
-    return;
-  }
-  const options = parsed;
+  const options = commandLine(parseBatchOptions, USAGE);
   const started = new Date();
   const stamp = `batch-${started.toISOString().replace(/[:.]/g, '-')}`;
   const logs = path.join(options.resultsDir, stamp);

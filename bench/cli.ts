@@ -1,0 +1,18 @@
+/** A bad flag: the command prints it with the usage and exits 2. */
+export class UsageError extends Error {}
+
+/** Parses the command line with `parse`; on `--help` prints `usage` and exits 0, on a bad flag exits 2. */
+export function commandLine<T>(parse: (argv: string[], env: NodeJS.ProcessEnv) => T | 'help', usage: string): T {
+  let parsed: T | 'help';
+  try {
+    parsed = parse(process.argv.slice(2), process.env);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
+    process.exit(2);
+  }
+  if (parsed === 'help') {
+    process.stdout.write(usage);
+    process.exit(0);
+  }
+  return parsed;
+}
