@@ -157,7 +157,7 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
             state.counters.failed += task.retryOf.failed;
             state.failedChunks.push({ index, round: task.retryOf.round, failed: task.retryOf.failed });
           }
-          if (!isCancellation(err)) stop ??= { kind: 'dead-letter', error: chunkError(index, err, spec) };
+          if (!isCancellation(err)) stop ??= { kind: 'dead-letter', error: activityError(`chunk ${index}`, err, spec) };
         },
       )
       .finally(() => {
@@ -195,7 +195,7 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
           if (page.header) state.header = page.header;
         },
         (err: unknown) => {
-          if (!isCancellation(err)) stop ??= { kind: 'dead-letter', error: { ...chunkError(-1, err, spec), message: `planning the batch failed: ${describe(err)}` } };
+          if (!isCancellation(err)) stop ??= { kind: 'dead-letter', error: activityError('planning the batch', err, spec) };
         },
       )
       .finally(() => {
@@ -403,8 +403,8 @@ function progressOf(state: BatchCarry, running: number): BatchProgress {
   };
 }
 
-function chunkError(index: number, err: unknown, spec: JobSpec): JobError {
-  const what = index >= 0 ? `chunk ${index}` : 'planning';
+/** Why the batch stops when one of its activities failed for good: `what` failed (after N attempts): why. */
+function activityError(what: string, err: unknown, spec: JobSpec): JobError {
   const exhausted = err instanceof ActivityFailure && err.retryState === 'MAXIMUM_ATTEMPTS_REACHED';
   const attempts = exhausted ? ` after ${spec.maxAttempts} attempts` : '';
   const type = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.type ?? 'Error') : 'ChunkFailed';
