@@ -16,3 +16,14 @@ export function commandLine<T>(parse: (argv: string[], env: NodeJS.ProcessEnv) =
   }
   return parsed;
 }
+
+/** Runs the clean-ups last first; one that fails is reported and the rest still run. */
+export async function runCleanups(cleanups: Array<() => Promise<void>>): Promise<void> {
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup();
+    } catch (err) {
+      process.stderr.write(`cleanup failed: ${String(err)}\n`);
+    }
+  }
+}

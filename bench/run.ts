@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config';
-import { commandLine } from './cli';
+import { commandLine, runCleanups } from './cli';
 import { USAGE, parseOptions } from './options';
 import { runPhase, warmUp, type PhaseResult, type System } from './phase';
 import { cpuCount, ProcessMonitor } from './procfs';
@@ -150,16 +150,6 @@ async function main(): Promise<void> {
   fs.writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(renderReport(report));
   process.stdout.write(`results: ${path.relative(process.cwd(), jsonFile)}; logs: ${path.relative(process.cwd(), runDir)}/\n`);
-}
-
-async function runCleanups(cleanups: Array<() => Promise<void>>): Promise<void> {
-  for (const cleanup of cleanups.reverse()) {
-    try {
-      await cleanup();
-    } catch (err) {
-      process.stderr.write(`cleanup failed: ${String(err)}\n`);
-    }
-  }
 }
 
 function machineInfo(): MachineInfo {

@@ -1,10 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { Queue } from 'bullmq';
-import { BenchChild } from '../children';
+import { startBullmqRig } from '../bullmq-rig';
 import { sleep } from '../load';
 import type { ProcessMonitor } from '../procfs';
-import { ensureRedis, redisPid } from '../redis';
 import { itemOf } from './items';
 import { loadAverage, type BatchRun } from './measure';
 import type { BatchBenchOptions } from './options';
@@ -15,38 +11,16 @@ export interface BullmqBatchBench {
   stop(): Promise<void>;
 }
 
-type ItemData = { value?: unknown };
-
 /**
  * BullMQ on the local Redis (started if none answers): a fresh queue and the core bench's BullMQ worker
  * process (bench/processes/bullmq-worker.ts: the processor returns at once) with `concurrency` = the batch's.
  * Completed jobs stay in Redis (BullMQ's default), so the last one's `finishedOn` ends the measurement.
  */
 export async function startBullmqBatch(options: BatchBenchOptions, monitor: ProcessMonitor, logDir: string): Promise<BullmqBatchBench> {
-  const target = { host: options.redisHost, port: options.redisPort };
-  const redis = await ensureRedis(target);
-  const pid = await redisPid(target);
-  if (pid) monitor.watch('redis-server', pid);
-  const queueName = `bench-batch-${randomUUID().slice(0, 8)}`;
-  const queue = new Queue<ItemData, { value: unknown }>(queueName, { connection: target });
-  const worker = await BenchChild.start({
-    name: 'bullmq-worker',
-    script: 'bullmq-worker',
-    env: {
-      ...process.env,
-      BENCH_BULLMQ_QUEUE: queueName,
-      BENCH_BULLMQ_CONCURRENCY: String(options.concurrency),
-      BENCH_REDIS_HOST: target.host,
-      BENCH_REDIS_PORT: String(target.port),
-    },
-    logFile: path.join(logDir, 'bullmq-worker.log'),
-    ...(options.profile ? { cpuProfileDir: path.join(logDir, 'profiles') } : {}),
-  }).catch(async (err: unknown) => {
-    await queue.close();
-    await redis.stop();
-    throw err;
-  });
-  monitor.watch('bullmq-worker', worker.pid);
+  const { queue, worker, stop } = await startBullmqRig(
+    { target: { host: options.redisHost, port: options.redisPort }, concurrency: options.concurrency, queuePrefix: 'bench-batch', profile: options.profile, logDir },
+    monitor,
+  );
   const finished = async () => {
     const counts = await queue.getJobCounts('completed', 'failed');
     return { completed: counts.completed ?? 0, failed: counts.failed ?? 0 };
@@ -87,7 +61,7 @@ export async function startBullmqBatch(options: BatchBenchOptions, monitor: Proc
         usage,
         load: [loadBefore, loadAverage()],
         detail: {
-          queue: queueName,
+          queue: queue.name,
           addBulkMs: addedMs,
           bulkSize: options.bulkSize,
           firstStartAfterMs: starts.length ? starts.reduce((a, b) => Math.min(a, b)) - started : undefined,
@@ -95,13 +69,6 @@ export async function startBullmqBatch(options: BatchBenchOptions, monitor: Proc
         },
       };
     },
-    async stop() {
-      monitor.unwatch('bullmq-worker');
-      await worker.stop();
-      await queue.obliterate({ force: true });
-      await queue.close();
-      if (pid) monitor.unwatch('redis-server');
-      await redis.stop();
-    },
+    stop,
   };
 }

@@ -6,7 +6,7 @@ import { startBullmqBatch } from './bullmq';
 import { writeNdjson } from './items';
 import { startJoblineBatch } from './jobline';
 import type { BatchRun } from './measure';
-import { commandLine } from '../cli';
+import { commandLine, runCleanups } from '../cli';
 import { USAGE, parseBatchOptions } from './options';
 import { ratioOf, renderReport, summariseSystem, TARGET_RATIO } from './report';
 
@@ -93,16 +93,6 @@ async function main(): Promise<void> {
   fs.writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(renderReport({ startedAt: report.startedAt, options, machine, summaries, runs }));
   process.stdout.write(`results: ${path.relative(process.cwd(), jsonFile)}; logs: ${path.relative(process.cwd(), logs)}/\n`);
-}
-
-async function runCleanups(cleanups: Array<() => Promise<void>>): Promise<void> {
-  for (const cleanup of cleanups.reverse()) {
-    try {
-      await cleanup();
-    } catch (err) {
-      process.stderr.write(`cleanup failed: ${String(err)}\n`);
-    }
-  }
 }
 
 main().then(

@@ -1,12 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { Queue } from 'bullmq';
-import { BenchChild } from '../children';
+import { startBullmqRig } from '../bullmq-rig';
 import { sleep } from '../load';
 import type { BenchOptions } from '../options';
 import type { System } from '../phase';
 import type { ProcessMonitor } from '../procfs';
-import { ensureRedis, redisPid } from '../redis';
 
 export interface RunningBullmq {
   system: System;
@@ -19,26 +15,10 @@ export interface RunningBullmq {
  * `finishedOn`, written by the worker when it marks the job completed.
  */
 export async function startBullmq(options: BenchOptions, monitor: ProcessMonitor, logDir: string): Promise<RunningBullmq> {
-  const target = { host: options.redisHost, port: options.redisPort };
-  const redis = await ensureRedis(target);
-  const pid = await redisPid(target);
-  if (pid) monitor.watch('redis-server', pid);
-  const queueName = `bench-${randomUUID().slice(0, 8)}`;
-  const queue = new Queue<{ value?: unknown }, { value: unknown }>(queueName, { connection: target });
-  const worker = await BenchChild.start({
-    name: 'bullmq-worker',
-    script: 'bullmq-worker',
-    env: {
-      ...process.env,
-      BENCH_BULLMQ_QUEUE: queueName,
-      BENCH_BULLMQ_CONCURRENCY: String(options.activitySlots),
-      BENCH_REDIS_HOST: target.host,
-      BENCH_REDIS_PORT: String(target.port),
-    },
-    logFile: path.join(logDir, 'bullmq-worker.log'),
-    cpuProfileDir: options.profile ? path.join(logDir, 'profiles') : undefined,
-  });
-  monitor.watch('bullmq-worker', worker.pid);
+  const { queue, worker, stop } = await startBullmqRig(
+    { target: { host: options.redisHost, port: options.redisPort }, concurrency: options.activitySlots, queuePrefix: 'bench', profile: options.profile, logDir },
+    monitor,
+  );
 
   let finishedBefore = 0;
   const system: System = {
@@ -68,13 +48,6 @@ export async function startBullmq(options: BenchOptions, monitor: ProcessMonitor
   };
   return {
     system,
-    async stop() {
-      monitor.unwatch('bullmq-worker');
-      await worker.stop();
-      await queue.obliterate({ force: true });
-      await queue.close();
-      if (pid) monitor.unwatch('redis-server');
-      await redis.stop();
-    },
+    stop,
   };
 }
