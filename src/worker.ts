@@ -6,6 +6,7 @@ import { createArtifactStore } from './artifacts';
 import { correlationInterceptor } from './activities/correlation';
 import { loadConfig, type Config } from './config';
 import { logger } from './logger';
+import { temporalAddress } from './temporal/address';
 import { connectionOptions } from './temporal/connection-options';
 import { prepareNamespace } from './temporal/namespace-setup';
 import { installRuntime } from './temporal/runtime';
@@ -53,11 +54,6 @@ export function activityDeps(config: Config): ActivityDeps {
     pgPool: lazyPool(config.reports.databaseUrl),
     artifacts: createArtifactStore(config.artifacts),
   };
-}
-
-/** The address a worker or API process uses: TEMPORAL_ADDRESS, or the embedded server `npm start` runs. */
-export function temporalAddress(config: Config): string {
-  return config.temporal.address ?? `${config.embedded.ip}:${config.embedded.port}`;
 }
 
 /** `npm run worker`: one worker process; run as many as you like against one server. */

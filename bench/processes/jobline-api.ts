@@ -4,7 +4,7 @@ import { listen } from '../../src/api/server';
 import { loadConfig } from '../../src/config';
 import { logger } from '../../src/logger';
 import { connectionOptions } from '../../src/temporal/connection-options';
-import { temporalAddress } from '../../src/worker';
+import { temporalAddress } from '../../src/temporal/address';
 import { failAndExit, send, serveBench } from '../ipc';
 
 /** The Jobline API as `npm run api` builds it, on a port the OS picks. */

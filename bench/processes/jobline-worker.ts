@@ -3,7 +3,8 @@ import { loadConfig } from '../../src/config';
 import { logger } from '../../src/logger';
 import { connectionOptions } from '../../src/temporal/connection-options';
 import { installRuntime } from '../../src/temporal/runtime';
-import { createJoblineWorker, temporalAddress } from '../../src/worker';
+import { temporalAddress } from '../../src/temporal/address';
+import { createJoblineWorker } from '../../src/worker';
 import { StartClock, failAndExit, runBenchWorker } from '../ipc';
 import { activityClockPlugin, workerOverrides } from './activity-clock';
 

@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config';
 import { logger } from '../../src/logger';
 import { connectionOptions } from '../../src/temporal/connection-options';
 import { installRuntime } from '../../src/temporal/runtime';
-import { temporalAddress } from '../../src/worker';
+import { temporalAddress } from '../../src/temporal/address';
 import { StartClock, failAndExit, runBenchWorker } from '../ipc';
 import { noop } from '../raw/activities';
 import { activityClockPlugin, workerOverrides } from './activity-clock';

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { logger } from '../logger';
 import { connectionOptions } from '../temporal/connection-options';
-import { temporalAddress } from '../worker';
+import { temporalAddress } from '../temporal/address';
 import { appOptionsFrom, createApp } from './app';
 import { listen } from './server';
 
