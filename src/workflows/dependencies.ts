@@ -7,16 +7,23 @@ import {
   isCancellation,
   log,
   proxyActivities,
-  upsertMemo,
-  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { AwaitJobOutcome } from '../activities/await-job';
+import { FailureType } from '../jobs/failure-types';
 import type { JobSpec } from '../jobs/spec';
-import { JobStatusKey } from '../temporal/search-attributes';
 import type { CoarseJobStatus, JobError } from './job-state';
 
-/** The ApplicationFailure type a job fails with when a job it depends on did not complete. */
-export const DEPENDENCY_FAILED = 'DependencyFailed';
+const DEPENDENCY_FAILED = FailureType.DependencyFailed;
+
+/** How the wait ended when it did not end with every dependency completed. */
+export interface DependencyWaitFailure {
+  status: Extract<CoarseJobStatus, 'failed' | 'timed_out'>;
+  lastError: JobError;
+  /** What the job fails with. */
+  failure: ApplicationFailure;
+}
+
+export type DependencyWait = { kind: 'completed'; results: Record<string, unknown> | undefined } | ({ kind: 'failed' } & DependencyWaitFailure);
 
 /**
  * A lost worker is noticed after this and the wait moves to another one. Generous: waiting costs nothing
@@ -35,14 +42,13 @@ interface DependencyActivities {
  * - No `dependsOn`: returns undefined at once and issues no command, so older histories replay unchanged.
  * - Otherwise calls `onWaiting` (the caller marks the job `waiting`), then waits for all of them in
  *   parallel, one `awaitJob` activity each. A dead-lettered dependency is still open, so the wait goes on.
- * - A dependency that failed, was cancelled, timed out or was terminated ends the job as `failed`
- *   (`DependencyFailed`); the wait outlasting `spec.timeoutMs` ends it as `timed_out` (`JobTimedOut`).
- *   Either way the JobStatus search attribute and the memo's `lastError`/`finishedAt` are set here, so
- *   every job workflow reports it alike. Cancellation of the workflow is rethrown as is.
+ * - A dependency that failed, was cancelled, timed out or was terminated means the job ends `failed`
+ *   (`DependencyFailed`); the wait outlasting `spec.timeoutMs` means `timed_out` (`JobTimedOut`). The
+ *   lifecycle writes that end (status, memo) for every kind alike. Cancellation is rethrown as is.
  */
-export async function awaitDependencies(spec: JobSpec, onWaiting: () => void): Promise<Record<string, unknown> | undefined> {
+export async function awaitDependencies(spec: JobSpec, onWaiting: () => void): Promise<DependencyWait> {
   const ids = spec.dependsOn ?? [];
-  if (ids.length === 0) return undefined;
+  if (ids.length === 0) return { kind: 'completed', results: undefined };
   onWaiting();
   const { awaitJob } = proxyActivities<DependencyActivities>({
     scheduleToCloseTimeout: spec.timeoutMs,
@@ -69,17 +75,18 @@ export async function awaitDependencies(spec: JobSpec, onWaiting: () => void): P
       ),
     );
     // In `dependsOn` order, not in the order they completed.
-    return Object.fromEntries(ids.map((id, index) => [id, outcomes[index]]));
+    return { kind: 'completed', results: Object.fromEntries(ids.map((id, index) => [id, outcomes[index]])) };
   } catch (err) {
     if (isCancellation(err)) throw err;
     waits.cancel();
     const lastError = describeWaitFailure(err, spec, ids.filter((id) => !finished.has(id)));
     const status: CoarseJobStatus = lastError.timeout === 'overall' ? 'timed_out' : 'failed';
     log.warn('job ends: its dependencies did not complete', { jobId: spec.id, status, error: lastError });
-    upsertSearchAttributes([{ key: JobStatusKey, value: status }]);
-    upsertMemo({ lastError, finishedAt: new Date().toISOString() });
-    if (err instanceof ApplicationFailure && err.type === DEPENDENCY_FAILED) throw err;
-    throw ApplicationFailure.nonRetryable(lastError.message, status === 'timed_out' ? 'JobTimedOut' : DEPENDENCY_FAILED, lastError);
+    const failure =
+      err instanceof ApplicationFailure && err.type === DEPENDENCY_FAILED
+        ? err
+        : ApplicationFailure.nonRetryable(lastError.message, status === 'timed_out' ? FailureType.JobTimedOut : DEPENDENCY_FAILED, lastError);
+    return { kind: 'failed', status, lastError, failure };
   }
 }
 

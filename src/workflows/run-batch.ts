@@ -11,7 +11,6 @@ import {
   setHandler,
   sleep,
   upsertMemo,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type {
@@ -29,11 +28,10 @@ import type {
   PlanRequest,
 } from '../batch/types';
 import type { AttemptContext, JobSpec } from '../jobs/spec';
-import { JobStatusKey } from '../temporal/search-attributes';
-import { awaitDependencies } from './dependencies';
-import type { AttemptOutcome, CoarseJobStatus, JobError, JobStateSnapshot } from './job-state';
-import { discardSignal, getBatchProgressQuery, getFailedChunksQuery, getJobStateQuery, retrySignal } from './messages';
-import { tellParent } from './parent';
+import { FailureType } from '../jobs/failure-types';
+import type { AttemptOutcome, JobError } from './job-state';
+import { JobLifecycle, nowIso } from './lifecycle';
+import { getBatchProgressQuery, getFailedChunksQuery } from './messages';
 
 /**
  * Chunks one run starts before it continues as new. Each chunk adds about four events (its activity, and
@@ -52,7 +50,6 @@ interface BatchActivities {
 }
 
 type RoundEnd = { kind: 'finished' } | { kind: 'continue' } | { kind: 'dead-letter'; error: JobError } | { kind: 'timed-out' };
-type Decision = { kind: 'retry' } | { kind: 'discard'; reason: string };
 
 /**
  * A batch job: many items under one job id, processed in chunks by activities with bounded parallelism.
@@ -66,7 +63,6 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
   const jobId = workflowInfo().workflowId;
   const state: BatchCarry = carried ?? initialState(spec, plan);
   const deadline = Date.parse(state.deadline);
-  let status: CoarseJobStatus = 'active';
   let running = 0;
   let planning = false;
   let counting = false;
@@ -75,32 +71,17 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
   let changes = 0;
   let timedOut = false;
   let lastError: JobError | undefined;
-  let decision: Decision | undefined;
-
-  const setStatus = (next: CoarseJobStatus) => {
-    status = next;
-    upsertSearchAttributes([{ key: JobStatusKey, value: next }]);
-  };
   const progress = (): BatchProgress => progressOf(state, running);
 
   setHandler(getBatchProgressQuery, progress);
   setHandler(getFailedChunksQuery, () => state.failedChunks);
-  setHandler(getJobStateQuery, (): JobStateSnapshot => ({
-    status,
-    round: state.round,
-    input: spec.input,
-    lastError,
+  const lifecycle = new JobLifecycle({
+    jobId,
+    noun: 'batch',
     deadLetterHistory: state.deadLetters,
-  }));
-  setHandler(retrySignal, (request) => {
-    if (status !== 'dead_lettered') return log.warn('retry signal ignored: the batch is not dead-lettered', { jobId, status });
-    if (request?.input !== undefined) log.warn('a batch retry re-runs its failed items; the input given was ignored', { jobId });
-    decision = { kind: 'retry' };
-  });
-  setHandler(discardSignal, (request) => {
-    if (status !== 'dead_lettered') return log.warn('discard signal ignored: the batch is not dead-lettered', { jobId, status });
-    decision = { kind: 'discard', reason: request?.reason ?? 'discarded by an operator' };
-  });
+    acceptsRetryInput: false,
+    snapshot: () => ({ round: state.round, input: spec.input, lastError }),
+  }).handleMessages();
 
   const context: AttemptContext = { jobId, type: spec.type, correlationId: spec.correlationId, maxAttempts: spec.maxAttempts, retry: spec.retry };
   const retryPolicy = {
@@ -261,7 +242,7 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
 
   try {
     // Only the first run waits: a continued run, or a retry of failed items, comes after the wait.
-    if (!carried && (await awaitDependencies(spec, () => setStatus('waiting')))) setStatus('active');
+    if (!carried) await lifecycle.awaitDependencies(spec);
     for (;;) {
       const end = await runRound();
       if (end.kind === 'continue') {
@@ -275,49 +256,30 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
       if (end.kind === 'finished') break;
       if (end.kind === 'timed-out') {
         lastError = { type: 'Timeout', timeout: 'overall', message: `overall timeout of ${spec.timeoutMs} ms exceeded` };
-        setStatus('timed_out');
-        upsertMemo({ lastError, finishedAt: nowIso(), batch: progress() });
-        throw ApplicationFailure.nonRetryable(lastError.message, 'JobTimedOut', progress());
+        throw lifecycle.timedOut(lastError, { batch: progress() }, progress());
       }
       // Dead-lettered: wait for an operator's retry (a new round) or discard.
       lastError = end.error;
       log.warn('batch dead-lettered', { jobId, round: state.round, error: lastError });
-      // As in runJob: forget any earlier decision first, so a retry that arrives while the parent is told counts.
-      decision = undefined;
-      setStatus('dead_lettered');
-      await tellParent(jobId, 'dead_lettered');
-      const at = nowIso();
-      state.deadLetters.push({ ...lastError, round: state.round, at });
-      upsertMemo({ lastError, deadLetteredAt: at, batch: progress() });
-      await condition(() => decision !== undefined);
-      const chosen = decision as unknown as Decision;
-      if (chosen.kind === 'discard') {
-        setStatus('failed');
-        upsertMemo({ deadLetteredAt: null, finishedAt: nowIso() });
-        throw ApplicationFailure.nonRetryable(`${chosen.reason}: ${lastError.message}`, 'JobDiscarded', progress());
-      }
+      await lifecycle.park(lastError, state.round, { batch: progress() }, progress());
       startRetryRound(state);
       log.info('batch retried from the dead letters', { jobId, round: state.round });
-      setStatus('active');
-      upsertMemo({ round: state.round, deadLetteredAt: null });
-      await tellParent(jobId, 'running');
+      await lifecycle.resume(state.round, {});
     }
   } catch (err) {
     if (isCancellation(err)) {
       chunks.cancel();
       await CancellationScope.nonCancellable(async () => {
         await Promise.allSettled([...inFlight]);
-        setStatus('cancelled');
-        upsertMemo({ finishedAt: nowIso(), batch: progress() });
+        lifecycle.cancelled({ batch: progress() });
       });
     }
     throw err;
   }
 
   deadlineTimer.cancel();
-  setStatus('completed');
   const { runningChunks: _none, ...final } = progress();
-  upsertMemo({ finishedAt: nowIso(), batch: final });
+  lifecycle.complete({ batch: final });
   return { ...final, failedChunks: state.failedChunks, durationMs: Date.now() - Date.parse(state.round0StartedAt) };
 }
 
@@ -377,12 +339,12 @@ function planInline(plan: BatchPlan, cursor: PlanCursor, maxChunks: number): Chu
 function overThreshold(plan: BatchPlan, state: BatchCarry): RoundEnd | undefined {
   const { failed, total } = state.counters;
   if (plan.maxFailedItems !== undefined && failed > plan.maxFailedItems) {
-    return { kind: 'dead-letter', error: { type: 'TooManyFailedItems', message: `${failed} items failed, more than maxFailedItems (${plan.maxFailedItems})` } };
+    return { kind: 'dead-letter', error: { type: FailureType.TooManyFailedItems, message: `${failed} items failed, more than maxFailedItems (${plan.maxFailedItems})` } };
   }
   if (plan.maxFailedRatio !== undefined && total && failed / total > plan.maxFailedRatio) {
     return {
       kind: 'dead-letter',
-      error: { type: 'TooManyFailedItems', message: `${failed} of ${total} items failed, more than maxFailedRatio (${plan.maxFailedRatio})` },
+      error: { type: FailureType.TooManyFailedItems, message: `${failed} of ${total} items failed, more than maxFailedRatio (${plan.maxFailedRatio})` },
     };
   }
   return undefined;
@@ -414,8 +376,4 @@ function activityError(what: string, err: unknown, spec: JobSpec): JobError {
 function describe(err: unknown): string {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   return cause instanceof Error ? cause.message : String(cause);
-}
-
-function nowIso(): string {
-  return new Date().toISOString();
 }

@@ -3,24 +3,16 @@ import {
   ActivityFailure,
   ApplicationFailure,
   TimeoutFailure,
-  condition,
   isCancellation,
   log,
   proxyActivities,
-  setHandler,
   sleep,
-  upsertMemo,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { FailureType } from '../jobs/failure-types';
 import type { AttemptContext, JobSpec } from '../jobs/spec';
-import { JobStatusKey } from '../temporal/search-attributes';
-import { awaitDependencies } from './dependencies';
-import type { AttemptOutcome, CoarseJobStatus, JobError, JobStateSnapshot } from './job-state';
-import { discardSignal, getJobStateQuery, retrySignal, type RetryRequest } from './messages';
-import { tellParent } from './parent';
-
-type Decision = { kind: 'retry'; request: RetryRequest } | { kind: 'discard'; reason: string };
+import type { AttemptOutcome, JobError } from './job-state';
+import { JobLifecycle } from './lifecycle';
 type AttemptFn = (input: unknown, context: AttemptContext) => Promise<AttemptOutcome>;
 
 /**
@@ -31,92 +23,44 @@ type AttemptFn = (input: unknown, context: AttemptContext) => Promise<AttemptOut
 export async function runJob(submitted: JobSpec): Promise<unknown> {
   // A schedule starts every run from one stored spec; the run's own workflow id is the job id.
   const spec: JobSpec = { ...submitted, id: workflowInfo().workflowId };
-  let status: CoarseJobStatus = 'active';
   let input = spec.input;
   let round = 1;
   let lastError: JobError | undefined;
-  let decision: Decision | undefined;
-  const deadLetterHistory: JobStateSnapshot['deadLetterHistory'] = [];
-
-  const setStatus = (next: CoarseJobStatus) => {
-    status = next;
-    upsertSearchAttributes([{ key: JobStatusKey, value: next }]);
-  };
-
-  setHandler(retrySignal, (request) => {
-    if (status !== 'dead_lettered') {
-      log.warn('retry signal ignored: the job is not dead-lettered', { jobId: spec.id, status });
-      return;
-    }
-    decision = { kind: 'retry', request: request ?? {} };
-  });
-  setHandler(discardSignal, (request) => {
-    if (status !== 'dead_lettered') {
-      log.warn('discard signal ignored: the job is not dead-lettered', { jobId: spec.id, status });
-      return;
-    }
-    decision = { kind: 'discard', reason: request?.reason ?? 'discarded by an operator' };
-  });
-  setHandler(getJobStateQuery, () => ({ status, round, input, lastError, deadLetterHistory }));
+  const lifecycle = new JobLifecycle({ jobId: spec.id, noun: 'job', snapshot: () => ({ round, input, lastError }) }).handleMessages();
 
   try {
-    const dependencies = await awaitDependencies(spec, () => setStatus('waiting'));
+    // Dependencies come first; the runAt delay starts once they completed, and only then is the job active.
+    const dependencies = await lifecycle.awaitDependencies(spec, { resume: false });
     if (dependencies) spec.dependencies = { ...spec.dependencies, ...dependencies };
     const delayMs = spec.runAt ? Date.parse(spec.runAt) - Date.now() : 0;
     if (delayMs > 0) {
-      setStatus('scheduled');
+      lifecycle.setStatus('scheduled');
       await sleep(delayMs);
-      setStatus('active');
+      lifecycle.setStatus('active');
     } else if (dependencies) {
-      setStatus('active');
+      lifecycle.setStatus('active');
     }
 
     for (;;) {
       try {
         const outcome = await runAttempts(spec, input, round);
-        setStatus('completed');
-        upsertMemo({ attempts: outcome.attempt, startedAt: outcome.startedAt, finishedAt: nowIso() });
+        lifecycle.complete({ attempts: outcome.attempt, startedAt: outcome.startedAt });
         return outcome.result;
       } catch (err) {
         if (isCancellation(err)) throw err;
         lastError = describeFailure(err, spec);
         log.warn('job attempts ended in failure', { jobId: spec.id, round, error: lastError });
+        if (lastError.timeout === 'overall') throw lifecycle.timedOut(lastError, {}, lastError);
 
-        if (lastError.timeout === 'overall') {
-          setStatus('timed_out');
-          upsertMemo({ lastError, finishedAt: nowIso() });
-          throw ApplicationFailure.nonRetryable(lastError.message, 'JobTimedOut', lastError);
-        }
-
-        // Forget any earlier decision before announcing the state: from here on a retry or discard counts,
-        // also one that arrives while the parent is being told.
-        decision = undefined;
-        setStatus('dead_lettered');
-        await tellParent(spec.id, 'dead_lettered');
-        const at = nowIso();
-        deadLetterHistory.push({ ...lastError, round, at });
-        upsertMemo({ lastError, deadLetteredAt: at, attempts: lastError.attempt });
-        await condition(() => decision !== undefined);
-        const chosen = decision as unknown as Decision;
-
-        if (chosen.kind === 'discard') {
-          setStatus('failed');
-          upsertMemo({ deadLetteredAt: null, finishedAt: nowIso() });
-          throw ApplicationFailure.nonRetryable(`${chosen.reason}: ${lastError.message}`, 'JobDiscarded', lastError);
-        }
-        if (chosen.request.input !== undefined) input = chosen.request.input;
+        const retry = await lifecycle.park(lastError, round, { attempts: lastError.attempt }, lastError);
+        if (retry.input !== undefined) input = retry.input;
         round += 1;
-        log.info('job retried from the dead letters', { jobId: spec.id, round, reason: chosen.request.reason });
-        setStatus('active');
-        upsertMemo({ round, deadLetteredAt: null, attempts: null });
-        await tellParent(spec.id, 'running');
+        log.info('job retried from the dead letters', { jobId: spec.id, round, reason: retry.reason });
+        await lifecycle.resume(round, { attempts: null });
       }
     }
   } catch (err) {
-    if (isCancellation(err)) {
-      setStatus('cancelled');
-      upsertMemo({ finishedAt: nowIso() });
-    }
+    if (isCancellation(err)) lifecycle.cancelled();
     throw err;
   }
 }
@@ -138,7 +82,7 @@ function runAttempts(spec: JobSpec, input: unknown, round: number): Promise<Atte
     },
   });
   const attempt = activities[spec.activity];
-  if (!attempt) throw ApplicationFailure.nonRetryable(`no activity named ${spec.activity}`, 'UnknownActivity');
+  if (!attempt) throw ApplicationFailure.nonRetryable(`no activity named ${spec.activity}`, FailureType.UnknownActivity);
   return attempt(input, {
     jobId: spec.id,
     type: spec.type,
@@ -175,8 +119,4 @@ function describeFailure(err: unknown, spec: JobSpec): JobError {
     return { type: cause.type ?? 'Error', message: cause.message, attempt: detail?.attempt ?? exhausted };
   }
   return { type: cause?.name ?? 'Error', message: cause?.message ?? err.message, attempt: exhausted };
-}
-
-function nowIso(): string {
-  return new Date().toISOString();
 }

@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
   ParentClosePolicy,
@@ -8,16 +7,14 @@ import {
   isCancellation,
   log,
   setHandler,
-  upsertMemo,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { NodePlan, PipelinePlan } from '../jobs/pipeline';
 import type { JobSpec } from '../jobs/spec';
 import { initialMemo, initialSearchAttributes } from '../jobs/start-attributes';
-import { JobStatusKey } from '../temporal/search-attributes';
-import { awaitDependencies } from './dependencies';
-import type { CoarseJobStatus, JobError } from './job-state';
+import { FailureType } from '../jobs/failure-types';
+import type { JobError } from './job-state';
+import { JobLifecycle } from './lifecycle';
 import {
   getPipelineStateQuery,
   nodeStatusSignal,
@@ -55,6 +52,7 @@ export async function runPipeline(spec: JobSpec): Promise<PipelineResult> {
   /** The results of the jobs the pipeline itself depends on (`dependsOn`), for its root nodes. */
   let upstream: Record<string, unknown> | undefined;
   let changes = 0;
+  const lifecycle = new JobLifecycle({ jobId: pipelineId, noun: 'pipeline' });
   const setNode = (node: PipelineNodeState, status: PipelineNodeStatus, error?: string) => {
     node.status = status;
     if (error) node.error = error;
@@ -110,8 +108,7 @@ export async function runPipeline(spec: JobSpec): Promise<PipelineResult> {
   const plans = new Map(plan.nodes.map((node) => [node.id, node]));
   let stopping = false;
   try {
-    upstream = await awaitDependencies(spec, () => setStatus('waiting'));
-    if (upstream) setStatus('active');
+    upstream = await lifecycle.awaitDependencies(spec);
     for (;;) {
       const seen = changes;
       const failed = [...nodes.values()].some((node) => node.status === 'failed');
@@ -134,8 +131,7 @@ export async function runPipeline(spec: JobSpec): Promise<PipelineResult> {
       children.cancel();
       await CancellationScope.nonCancellable(async () => {
         await Promise.allSettled(running);
-        setStatus('cancelled');
-        upsertMemo({ finishedAt: new Date().toISOString() });
+        lifecycle.cancelled();
       });
     }
     throw err;
@@ -149,21 +145,14 @@ export async function runPipeline(spec: JobSpec): Promise<PipelineResult> {
   const failedNodes = [...nodes.values()].filter((node) => node.status === 'failed');
   if (failedNodes.length > 0) {
     const lastError: JobError = {
-      type: 'PipelineFailed',
+      type: FailureType.PipelineFailed,
       message: `node${failedNodes.length > 1 ? 's' : ''} ${failedNodes.map((n) => `${n.id} (${n.error ?? 'failed'})`).join(', ')} failed`,
     };
     log.warn('pipeline failed', { jobId: pipelineId, failed: failedNodes.map((n) => n.id) });
-    setStatus('failed');
-    upsertMemo({ lastError, finishedAt: new Date().toISOString() });
-    throw ApplicationFailure.nonRetryable(lastError.message, 'PipelineFailed', summary);
+    throw lifecycle.failed(lastError, summary);
   }
-  setStatus('completed');
-  upsertMemo({ finishedAt: new Date().toISOString() });
+  lifecycle.complete({});
   return summary;
-}
-
-function setStatus(status: CoarseJobStatus): void {
-  upsertSearchAttributes([{ key: JobStatusKey, value: status }]);
 }
 
 function describeChildFailure(err: unknown): string {

@@ -1,0 +1,152 @@
+import { ApplicationFailure, condition, log, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { FailureType } from '../jobs/failure-types';
+import type { JobSpec } from '../jobs/spec';
+import { JobStatusKey } from '../temporal/search-attributes';
+import { awaitDependencies } from './dependencies';
+import type { CoarseJobStatus, JobError, JobMemo, JobStateSnapshot } from './job-state';
+import { discardSignal, getJobStateQuery, retrySignal, type RetryRequest } from './messages';
+import { tellParent } from './parent';
+
+type DeadLetterEntry = JobStateSnapshot['deadLetterHistory'][number];
+type Decision = { kind: 'retry'; request: RetryRequest } | { kind: 'discard'; reason: string };
+/** Memo fields a lifecycle step writes beside its own (a batch adds its progress, a job its attempts). */
+type MemoFields = { [K in keyof JobMemo]?: JobMemo[K] | null };
+
+export interface LifecycleOptions {
+  jobId: string;
+  /** What the log lines call it: `job`, `batch`. */
+  noun: string;
+  /** Dead-letter entries of earlier runs (a batch carries them across continue-as-new). */
+  deadLetterHistory?: DeadLetterEntry[];
+  /** What `getJobState` answers besides the lifecycle's own part: the round and the input a retry uses. */
+  snapshot?: () => Pick<JobStateSnapshot, 'round' | 'input' | 'lastError'>;
+  /** A retry that carries an input the kind cannot use (a batch re-runs its failed items) is logged, not applied. */
+  acceptsRetryInput?: boolean;
+}
+
+/**
+ * The one lifecycle every job workflow (runJob, runBatch, runPipeline) goes through: its coarse status in
+ * the `JobStatus` search attribute, the dead letters (park, wait for an operator's retry or discard, come
+ * back), telling a parent pipeline, and the memo fields that the API reads without a worker. The kinds
+ * decide *when*; this module decides *what is written*, so that a status, a memo field or a notification
+ * added later is added once.
+ */
+export class JobLifecycle {
+  private current: CoarseJobStatus = 'active';
+  private decision: Decision | undefined;
+  readonly deadLetterHistory: DeadLetterEntry[];
+
+  constructor(private readonly options: LifecycleOptions) {
+    this.deadLetterHistory = options.deadLetterHistory ?? [];
+  }
+
+  get status(): CoarseJobStatus {
+    return this.current;
+  }
+
+  /** Registers the retry and discard signals (they count only while the job is parked) and the state query. */
+  handleMessages(): this {
+    const { jobId, noun } = this.options;
+    setHandler(retrySignal, (request) => {
+      if (this.current !== 'dead_lettered') {
+        log.warn(`retry signal ignored: the ${noun} is not dead-lettered`, { jobId, status: this.current });
+        return;
+      }
+      if (request?.input !== undefined && this.options.acceptsRetryInput === false) {
+        log.warn(`a ${noun} retry re-runs its failed items; the input given was ignored`, { jobId });
+      }
+      this.decision = { kind: 'retry', request: request ?? {} };
+    });
+    setHandler(discardSignal, (request) => {
+      if (this.current !== 'dead_lettered') {
+        log.warn(`discard signal ignored: the ${noun} is not dead-lettered`, { jobId, status: this.current });
+        return;
+      }
+      this.decision = { kind: 'discard', reason: request?.reason ?? 'discarded by an operator' };
+    });
+    const snapshot = this.options.snapshot;
+    if (snapshot) {
+      setHandler(getJobStateQuery, () => ({ status: this.current, ...snapshot(), deadLetterHistory: this.deadLetterHistory }));
+    }
+    return this;
+  }
+
+  setStatus(next: CoarseJobStatus): void {
+    this.current = next;
+    upsertSearchAttributes([{ key: JobStatusKey, value: next }]);
+  }
+
+  /**
+   * Waits for the jobs in `dependsOn` (status `waiting` meanwhile) and returns their results; undefined
+   * when there are none. The status goes back to `active` only if it left it (unless `resume: false`: a
+   * job with a `runAt` goes on to `scheduled`). A dependency that did not complete ends the job here.
+   */
+  async awaitDependencies(spec: JobSpec, options: { resume?: boolean } = {}): Promise<Record<string, unknown> | undefined> {
+    const wait = await awaitDependencies(spec, () => this.setStatus('waiting'));
+    if (wait.kind === 'failed') {
+      this.setStatus(wait.status);
+      upsertMemo({ lastError: wait.lastError, finishedAt: nowIso() });
+      throw wait.failure;
+    }
+    if (wait.results && options.resume !== false) this.setStatus('active');
+    return wait.results;
+  }
+
+  /**
+   * Parks the job as a dead letter and waits for an operator. Returns the retry request; a discard ends the
+   * job `failed` (the ApplicationFailure carries `discardDetails`).
+   */
+  async park(error: JobError, round: number, memo: MemoFields, discardDetails: unknown): Promise<RetryRequest> {
+    // Forget any earlier decision before announcing the state: from here on a retry or discard counts,
+    // also one that arrives while the parent is being told.
+    this.decision = undefined;
+    this.setStatus('dead_lettered');
+    await tellParent(this.options.jobId, 'dead_lettered');
+    const at = nowIso();
+    this.deadLetterHistory.push({ ...error, round, at });
+    upsertMemo({ lastError: error, deadLetteredAt: at, ...memo });
+    await condition(() => this.decision !== undefined);
+    const chosen = this.decision as unknown as Decision;
+    if (chosen.kind === 'discard') {
+      this.setStatus('failed');
+      upsertMemo({ deadLetteredAt: null, finishedAt: nowIso() });
+      throw ApplicationFailure.nonRetryable(`${chosen.reason}: ${error.message}`, FailureType.JobDiscarded, discardDetails);
+    }
+    return chosen.request;
+  }
+
+  /** Back from the dead letters into `round`. */
+  async resume(round: number, memo: MemoFields): Promise<void> {
+    this.setStatus('active');
+    upsertMemo({ round, deadLetteredAt: null, ...memo });
+    await tellParent(this.options.jobId, 'running');
+  }
+
+  complete(memo: MemoFields): void {
+    this.setStatus('completed');
+    upsertMemo({ ...memo, finishedAt: nowIso() });
+  }
+
+  /** Ends the job `timed_out`: returns the failure to throw. */
+  timedOut(error: JobError, memo: MemoFields, details: unknown): ApplicationFailure {
+    this.setStatus('timed_out');
+    upsertMemo({ lastError: error, finishedAt: nowIso(), ...memo });
+    return ApplicationFailure.nonRetryable(error.message, FailureType.JobTimedOut, details);
+  }
+
+  /** Ends the job `failed` (a pipeline whose nodes failed): returns the failure to throw. */
+  failed(error: JobError, details: unknown): ApplicationFailure {
+    this.setStatus('failed');
+    upsertMemo({ lastError: error, finishedAt: nowIso() });
+    return ApplicationFailure.nonRetryable(error.message, error.type, details);
+  }
+
+  cancelled(memo: MemoFields = {}): void {
+    this.setStatus('cancelled');
+    upsertMemo({ finishedAt: nowIso(), ...memo });
+  }
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}
