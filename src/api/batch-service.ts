@@ -8,13 +8,13 @@ import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-w
 import { z } from 'zod';
 import type { ArtifactStore } from '../artifacts';
 import { readFailureRecord } from '../batch/failure-records';
-import type { BatchCarry, BatchProgress, BatchResult, FailedChunk } from '../batch/types';
+import { retryFailedCarry } from '../batch/rounds';
+import type { BatchProgress, BatchResult, FailedChunk } from '../batch/types';
 import type { JobSpec } from '../jobs/spec';
 import { initialSearchAttributes } from '../jobs/start-attributes';
 import { JobStatusKey } from '../temporal/search-attributes';
 import type { JobMemo } from '../workflows/job-state';
 import { getBatchProgressQuery, getFailedChunksQuery, retrySignal } from '../workflows/messages';
-import { startRetryRound } from '../workflows/run-batch';
 import type { JobReader } from './job-reader';
 import type { JobProgress, JobView } from './job-view';
 import { HttpProblem, validationProblem } from './problem';
@@ -81,7 +81,7 @@ export class BatchService {
     const result = (await handle.result()) as BatchResult;
     if (result.failed === 0) throw new HttpProblem(409, 'invalid-state', `batch ${id} has no failed items`, { jobStatus: view.status });
     const spec = await this.specOf(description);
-    const carry = retryCarry(result, spec);
+    const carry = retryFailedCarry(result, spec);
     const memo = description.memo as Partial<JobMemo> | undefined;
     try {
       await this.reader.client.workflow.start('runBatch', {
@@ -154,26 +154,6 @@ export class BatchService {
   private withDeadline<T>(call: () => Promise<T>, ms = QUERY_DEADLINE_MS): Promise<T | undefined> {
     return this.reader.client.connection.withDeadline(Date.now() + ms, call).catch(() => undefined);
   }
-}
-
-/** The state a retry-failed run starts from: the finished batch's counts, its failed chunks queued again. */
-export function retryCarry(result: BatchResult, spec: JobSpec, now = new Date()): BatchCarry {
-  const carry: BatchCarry = {
-    round: result.round,
-    counters: { ...(result.total !== undefined ? { total: result.total } : {}), succeeded: result.succeeded, failed: result.failed },
-    cursor: { nextIndex: 0, nextPosition: 0 },
-    exhausted: true,
-    pending: [],
-    failedChunks: [...result.failedChunks],
-    runs: result.runs + 1,
-    round0StartedAt: now.toISOString(),
-    roundStartedAt: now.toISOString(),
-    processedThisRound: 0,
-    deadline: new Date(now.getTime() + spec.timeoutMs).toISOString(),
-    deadLetters: [],
-  };
-  startRetryRound(carry, now);
-  return carry;
 }
 
 function progressView(progress: Pick<BatchProgress, 'succeeded' | 'failed'> & Partial<BatchProgress>): JobProgress {

@@ -30,7 +30,8 @@ import type {
 import type { AttemptContext, JobSpec } from '../jobs/spec';
 import { FailureType } from '../jobs/failure-types';
 import type { AttemptOutcome, JobError } from './job-state';
-import { JobLifecycle, nowIso } from './lifecycle';
+import { initialState, startRetryRound } from '../batch/rounds';
+import { JobLifecycle } from './lifecycle';
 import { getBatchProgressQuery, getFailedChunksQuery } from './messages';
 
 /**
@@ -281,41 +282,6 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
   const { runningChunks: _none, ...final } = progress();
   lifecycle.complete({ batch: final });
   return { ...final, failedChunks: state.failedChunks, durationMs: Date.now() - Date.parse(state.round0StartedAt) };
-}
-
-export function initialState(spec: JobSpec, plan: BatchPlan): BatchCarry {
-  const now = nowIso();
-  return {
-    round: 1,
-    counters: { ...(plan.items ? { total: plan.items.length } : {}), succeeded: 0, failed: 0 },
-    cursor: { nextIndex: 0, nextPosition: 0 },
-    exhausted: false,
-    pending: [],
-    failedChunks: [],
-    runs: 1,
-    round0StartedAt: now,
-    roundStartedAt: now,
-    processedThisRound: 0,
-    deadline: new Date(Date.parse(spec.createdAt) + spec.timeoutMs).toISOString(),
-    deadLetters: [],
-  };
-}
-
-/**
- * A new round: every chunk with failed items runs again (only those items), ahead of the chunks not yet
- * run. Their failures leave the counters until they have run again, so a threshold counts only failures
- * that are still failures.
- */
-export function startRetryRound(state: BatchCarry, now = new Date()): void {
-  const retries: ChunkTask[] = state.failedChunks
-    .sort((a, b) => a.index - b.index)
-    .map((chunk) => ({ index: chunk.index, retryOf: { round: chunk.round, failed: chunk.failed } }));
-  for (const task of retries) state.counters.failed -= task.retryOf!.failed;
-  state.pending = [...retries, ...state.pending];
-  state.failedChunks = [];
-  state.round += 1;
-  state.roundStartedAt = now.toISOString();
-  state.processedThisRound = 0;
 }
 
 /** An inline chunk's place follows from its index, so a retry needs nothing else to find its items. */
