@@ -1,11 +1,16 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Agent, fetch } from 'undici';
 import { HttpJobInput, type HttpJobResult } from '../jobs/http';
+import { isSecretHeader } from '../jobs/secret-headers';
 import type { DelayHint } from './job-attempt';
 import { assertPublicLiteral, guardedAgent, TargetNotAllowedError } from './network-guard';
+import { printableUrl, withoutUserinfo } from './printable-url';
 
 const MAX_BODY_BYTES = 64 * 1024;
-const MAX_REDIRECTS = 5;
+/** Redirects followed before the call fails for good (browsers allow 20; a webhook needs one or two). */
+export const MAX_REDIRECTS = 5;
+/** Headers that describe the body: dropped with it when a redirect turns the request into a GET (Fetch standard). */
+const BODY_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']);
 const MAX_RETRY_AFTER_MS = 60 * 60_000;
 const HEARTBEAT_EVERY_MS = 1_000;
 
@@ -32,7 +37,7 @@ export function createHttpActivities(deps: HttpActivityDeps) {
       const response = await fetchFollowingRedirects(input, dispatcher, deps.allowPrivateTargets, context.cancellationSignal);
       const { body, truncated } = await readBounded(response.body);
       const headers = Object.fromEntries(response.headers.entries());
-      const summary = `HTTP ${response.status} from ${input.method} ${input.url}${body ? `: ${body.slice(0, 200)}` : ''}`;
+      const summary = `HTTP ${response.status} from ${input.method} ${printableUrl(input.url)}${body ? `: ${body.slice(0, 200)}` : ''}`;
       if (response.status >= 200 && response.status < 300) {
         return { status: response.status, headers, body, bodyTruncated: truncated, durationMs: Date.now() - started };
       }
@@ -51,7 +56,13 @@ export function createHttpActivities(deps: HttpActivityDeps) {
   return { callHttp };
 }
 
-async function fetchFollowingRedirects(
+/**
+ * Follows redirects by hand so that every hop is checked: the literal check here, names by the agent's
+ * lookup. As the Fetch standard does, a redirect to another origin drops the credentials (every header
+ * `isSecretHeader` names, not only `Authorization`), and one that turns the request into a GET drops the
+ * body and the headers that describe it.
+ */
+export async function fetchFollowingRedirects(
   input: HttpJobInput,
   dispatcher: Agent,
   allowPrivateTargets: boolean,
@@ -61,7 +72,7 @@ async function fetchFollowingRedirects(
   let url = new URL(input.url);
   let method: string = input.method;
   let body = encodeBody(input);
-  const headers: Record<string, string> = { ...input.headers };
+  let headers: Record<string, string> = { ...input.headers };
   if (body !== undefined && typeof input.body !== 'string' && !hasHeader(headers, 'content-type')) {
     headers['content-type'] = 'application/json';
   }
@@ -72,13 +83,38 @@ async function fetchFollowingRedirects(
     const location = response.headers.get('location');
     if (response.status < 300 || response.status >= 400 || !location) return response;
     await response.body?.cancel();
-    if (hop >= MAX_REDIRECTS) throw ApplicationFailure.nonRetryable(`more than ${MAX_REDIRECTS} redirects`, 'HttpClientError');
-    url = new URL(location, url);
-    if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+    if (hop >= MAX_REDIRECTS) {
+      throw ApplicationFailure.nonRetryable(`more than ${MAX_REDIRECTS} redirects, starting at ${input.method} ${printableUrl(input.url)}`, 'HttpClientError');
+    }
+    const next = redirectTarget(location, url);
+    if (next.origin !== url.origin) headers = withoutHeaders(headers, isSecretHeader);
+    if (becomesGet(response.status, method)) {
       method = 'GET';
       body = undefined;
+      headers = withoutHeaders(headers, (name) => BODY_HEADERS.has(name.toLowerCase()));
     }
+    url = next;
   }
+}
+
+/** The next hop's URL; one the job could not have been submitted with fails the call for good. */
+function redirectTarget(location: string, current: URL): URL {
+  const refuse = (why: string) => ApplicationFailure.nonRetryable(`redirect from ${printableUrl(current)} ${why}`, 'HttpClientError');
+  if (!URL.canParse(location, current.href)) throw refuse('to an invalid Location');
+  const next = new URL(location, current);
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') throw refuse(`to a ${next.protocol} URL`);
+  if (next.username || next.password) throw refuse('to a URL with credentials (user:password@)');
+  return next;
+}
+
+/** 303 turns anything but GET and HEAD into a GET; 301 and 302 turn a POST into one (Fetch standard, HTTP-redirect fetch). */
+function becomesGet(status: number, method: string): boolean {
+  if (status === 303) return method !== 'GET' && method !== 'HEAD';
+  return (status === 301 || status === 302) && method === 'POST';
+}
+
+function withoutHeaders(headers: Record<string, string>, drop: (name: string) => boolean): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !drop(name)));
 }
 
 function encodeBody(input: HttpJobInput): string | undefined {
@@ -126,11 +162,12 @@ function classify(err: unknown, input: HttpJobInput): unknown {
   if (target) return ApplicationFailure.nonRetryable(target.message, 'TargetNotAllowed');
   const name = (err as Error)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return new RetryableHttpError('HttpTimeout', `${input.method} ${input.url} timed out after ${input.timeoutMs} ms`);
+    return new RetryableHttpError('HttpTimeout', `${input.method} ${printableUrl(input.url)} timed out after ${input.timeoutMs} ms`);
   }
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-  const reason = cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err);
-  return new RetryableHttpError('HttpNetworkError', `${input.method} ${input.url} failed: ${reason}`);
+  // A library's message may quote the URL it was given, credentials and all.
+  const reason = withoutUserinfo(cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err));
+  return new RetryableHttpError('HttpNetworkError', `${input.method} ${printableUrl(input.url)} failed: ${reason}`);
 }
 
 function findCause<T extends Error>(err: unknown, type: new (...args: never[]) => T): T | undefined {

@@ -32,6 +32,8 @@ export interface AppOptions {
   uiUrl?: string;
   /** Where report artifacts are read from; by default the store the environment configures. */
   artifacts?: ArtifactStore;
+  /** Accept jobs whose URL is a literal private address (`JOBLINE_ALLOW_PRIVATE_TARGETS`); refused by default. */
+  allowPrivateTargets?: boolean;
 }
 
 /** The API's options as every Jobline process builds them from its Config. */
@@ -43,6 +45,7 @@ export function appOptionsFrom(config: Config, client: Client): AppOptions {
     logger,
     bodyLimitBytes: config.api.bodyLimitBytes,
     uiUrl: webUiUrl(config),
+    allowPrivateTargets: config.allowPrivateTargets,
   };
 }
 
@@ -52,7 +55,8 @@ export function createApp(options: AppOptions): express.Express {
   const reader = new JobReader(client, { namespace: options.namespace, uiUrl: options.uiUrl });
   const artifacts = options.artifacts ?? createArtifactStore(loadConfig().artifacts);
   const batches = new BatchService(reader, artifacts, options.taskQueue);
-  const jobs = new JobService(reader, options.taskQueue, batches);
+  const allowPrivateTargets = options.allowPrivateTargets ?? false;
+  const jobs = new JobService(reader, options.taskQueue, batches, { allowPrivateTargets });
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -72,7 +76,7 @@ export function createApp(options: AppOptions): express.Express {
   app.use(batchesRouter(batches));
   app.use(batchCatalogRouter());
   app.use(deadLettersRouter(new DeadLetterService(reader)));
-  app.use(schedulesRouter(new ScheduleService(client, { taskQueue: options.taskQueue, namespace: options.namespace, uiUrl: options.uiUrl })));
+  app.use(schedulesRouter(new ScheduleService(client, { taskQueue: options.taskQueue, namespace: options.namespace, uiUrl: options.uiUrl, allowPrivateTargets })));
   app.use(reportsRouter());
   app.use(artifactsRouter(artifacts, reader));
   app.use((req, _res, next) => next(new HttpProblem(404, 'not-found', `no route for ${req.method} ${req.path}`)));

@@ -10,6 +10,7 @@ import type { BatchService } from './batch-service';
 import type { JobReader } from './job-reader';
 import { jobLinks, TERMINAL_STATUSES, type JobView } from './job-view';
 import { prepareJob, type SubmitHeaders } from './prepare-job';
+import type { TargetPolicy } from './private-targets';
 import { HttpProblem, type FieldError } from './problem';
 
 const NODE_QUERY_DEADLINE_MS = 3_000;
@@ -28,10 +29,11 @@ export class JobService {
     private readonly reader: JobReader,
     private readonly taskQueue: string,
     private readonly batches?: BatchService,
+    private readonly targets: TargetPolicy = { allowPrivateTargets: false },
   ) {}
 
   async submit(body: unknown, headers: SubmitHeaders): Promise<SubmitOutcome> {
-    const prepared = prepareJob(body, headers);
+    const prepared = prepareJob(body, headers, this.targets);
     const { spec, idempotencyKey } = prepared;
     if (spec.dependsOn) await this.checkDependencies(spec.dependsOn);
     try {

@@ -6,6 +6,7 @@ import { CorrelationId, IdempotencyKey, SubmitJobRequest } from '../jobs/submiss
 import { initialMemo, initialSearchAttributes } from '../jobs/start-attributes';
 import type { JobMemo } from '../workflows/job-state';
 import type { runJob } from '../workflows/run-job';
+import { refusePrivateTargets, type TargetPolicy } from './private-targets';
 import { HttpProblem, validationProblem } from './problem';
 
 export interface SubmitHeaders {
@@ -30,7 +31,7 @@ export interface PreparedJob {
  * Validates a job submission (body and headers) and resolves it into a spec. Throws HttpProblem (4xx)
  * naming the failing field; nothing is started here.
  */
-export function prepareJob(body: unknown, headers: SubmitHeaders = {}): PreparedJob {
+export function prepareJob(body: unknown, headers: SubmitHeaders = {}, targets: TargetPolicy = { allowPrivateTargets: false }): PreparedJob {
   const parsed = SubmitJobRequest.safeParse(body);
   if (!parsed.success) throw validationProblem(parsed.error);
   const request = parsed.data;
@@ -45,6 +46,7 @@ export function prepareJob(body: unknown, headers: SubmitHeaders = {}): Prepared
   }
   const input = jobType.input.safeParse(request.input);
   if (!input.success) throw validationProblem(input.error, ['input']);
+  refusePrivateTargets(jobType.type, input.data, targets);
 
   const spec = resolveJobSpec({ request, jobType, input: input.data, idempotencyKey, correlationId, dependsOn: request.dependsOn });
   const hash = requestHash(request);

@@ -5,6 +5,7 @@ import { CreateScheduleRequest } from '../schedules/schedule-request';
 import type { JobMemo } from '../workflows/job-state';
 import { runJob } from '../workflows/run-job';
 import { prepareJob, type PreparedJob } from './prepare-job';
+import type { TargetPolicy } from './private-targets';
 import { fieldErrors, HttpProblem, type FieldError } from './problem';
 
 type RunJobAction = ScheduleOptionsStartWorkflowAction<typeof runJob>;
@@ -22,14 +23,19 @@ export interface PreparedSchedule {
  * Validates a `POST /v1/schedules` body. Field errors of the schedule and of its job come back together,
  * the job's named under `job.`. Throws HttpProblem; nothing is created here.
  */
-export function prepareSchedule(body: unknown, headers: { correlationId?: string }, taskQueue: string): PreparedSchedule {
+export function prepareSchedule(
+  body: unknown,
+  headers: { correlationId?: string },
+  taskQueue: string,
+  targets: TargetPolicy = { allowPrivateTargets: false },
+): PreparedSchedule {
   const parsed = CreateScheduleRequest.safeParse(body);
   const errors = parsed.success ? [] : fieldErrors(parsed.error);
   let job: PreparedJob | undefined;
   // A missing job, or one with runAt, already has its error; prepareJob would only repeat or contradict it.
   if (isObject(body) && !errors.some((e) => e.field === 'job' || e.field.startsWith('job.'))) {
     try {
-      job = prepareJob(body.job, { correlationId: headers.correlationId });
+      job = prepareJob(body.job, { correlationId: headers.correlationId }, targets);
     } catch (err) {
       if (!(err instanceof HttpProblem)) throw err;
       const problem = underJob(err);

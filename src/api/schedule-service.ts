@@ -9,6 +9,8 @@ import { toScheduleView, type ScheduleView } from './schedule-view';
 
 export interface ScheduleServiceOptions extends ViewLinks {
   taskQueue: string;
+  /** Literal private targets in a schedule's job are refused unless this is true. */
+  allowPrivateTargets?: boolean;
 }
 
 /**
@@ -22,7 +24,9 @@ export class ScheduleService {
   ) {}
 
   async create(body: unknown, headers: { correlationId?: string }): Promise<ScheduleView> {
-    const { request, options } = prepareSchedule(body, headers, this.options.taskQueue);
+    const { request, options } = prepareSchedule(body, headers, this.options.taskQueue, {
+      allowPrivateTargets: this.options.allowPrivateTargets ?? false,
+    });
     try {
       await this.client.schedule.create(options);
     } catch (err) {

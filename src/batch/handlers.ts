@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HttpJobInput } from '../jobs/http';
+import { HttpHeaders, HttpUrl } from '../jobs/http';
 import { TableName } from '../jobs/fields';
 
 /**
@@ -24,9 +24,10 @@ const KeyField = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a field name
 
 export const HttpDeliverInput = z
   .object({
-    url: HttpJobInput.shape.url,
+    /** The same rules as the http job's: http(s), no credentials in it, bounded length. */
+    url: HttpUrl,
     method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
-    headers: HttpJobInput.shape.headers,
+    headers: HttpHeaders.default({}),
     timeoutMs: z.number().int().positive().max(120_000).default(10_000),
     /** Tries per item (5xx, 429, 408, network errors) before the item is recorded as failed. */
     maxAttempts: z.number().int().min(1).max(10).default(3),

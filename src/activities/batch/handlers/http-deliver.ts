@@ -5,6 +5,7 @@ import type { HttpDeliverInput } from '../../../batch/handlers';
 import type { BatchItem } from '../../../batch/sources';
 import { parseRetryAfter } from '../../http';
 import { assertPublicLiteral, guardedAgent, TargetNotAllowedError } from '../../network-guard';
+import { printableUrl, withoutUserinfo } from '../../printable-url';
 import { itemError, type HandlerContext, type ItemHandler, type ItemResult } from '../handler';
 
 const RETRY_BASE_MS = 200;
@@ -54,6 +55,8 @@ export function createHttpDeliverHandler(deps: HttpDeliverDeps): ItemHandler<Htt
     sliceSize: 1,
     async handle(items, input, context) {
       const url = new URL(input.url);
+      // One URL for every item and no redirects followed: one literal check covers every call; names are
+      // checked by the agent's lookup on each connection.
       if (!deps.allowPrivateTargets) {
         try {
           assertPublicLiteral(url);
@@ -115,11 +118,15 @@ async function send(url: URL, input: HttpDeliverInput, headers: Record<string, s
     const name = (err as Error)?.name;
     if (name === 'TimeoutError' || name === 'AbortError') throw new RetryableDeliveryError(`timed out after ${input.timeoutMs} ms`);
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new RetryableDeliveryError(`${input.method} ${input.url} failed: ${cause?.code ?? cause?.message ?? String(err)}`);
+    const reason = withoutUserinfo(cause?.code ?? cause?.message ?? String(err));
+    throw new RetryableDeliveryError(`${input.method} ${printableUrl(input.url)} failed: ${reason}`);
   }
   const text = (await response.text().catch(() => '')).slice(0, 200);
   const summary = `HTTP ${response.status}${text ? `: ${text}` : ''}`;
   if (response.status >= 200 && response.status < 300) return undefined;
+  // Redirects are not followed (`redirect: 'manual'`): every item goes to the one URL that was checked at
+  // submission and before the chunk, never with its headers to an origin the batch did not name.
+  if (response.status >= 300 && response.status < 400) throw new Error(`${summary} (redirects are not followed: give the final URL)`);
   if (response.status >= 500 || response.status === 429 || response.status === 408) {
     throw new RetryableDeliveryError(summary, parseRetryAfter(response.headers.get('retry-after')));
   }
