@@ -64,6 +64,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     bodyLimitBytes: config.api.bodyLimitBytes,
     uiUrl: 'http://ui.test',
     artifacts: createArtifactStore(config.artifacts),
+    temporalDeadlineMs: config.api.temporalDeadlineMs,
+    schedules: config.schedules,
   });
   const server: RunningServer = await listen(app, '127.0.0.1', 0);
 
