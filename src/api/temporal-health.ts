@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { NextFunction, Request, Response } from 'express';
 import type { ConnectionLike } from '@temporalio/client';
-import { HttpProblem } from './problem';
+import { HttpProblem, sendProblem } from './problem';
 
 /** While Temporal is known to be down, a request's calls wait at most this long; so does a probe. */
 export const DOWN_DEADLINE_MS = 1_000;
@@ -17,14 +17,14 @@ const PROBE_EVERY_MS = 1_000;
  * runs its Temporal calls under a deadline (JOBLINE_TEMPORAL_DEADLINE_MS), and a request that has waited
  * more than half a second, or whose call failed with UNAVAILABLE or DEADLINE_EXCEEDED, sets off a probe
  * (`describeNamespace`, 1 s deadline). When the probe fails so, Temporal is *down*: the requests waiting on it are
- * cancelled and answer 503 at once, new ones get a 1 s deadline and set off a probe (at most one a
+ * answered 503 at once, new ones get a 1 s deadline and set off a probe (at most one a
  * second) until one succeeds, or `/readyz` does, which makes it *up* again.
  *
  * A cancelled start may still have reached the server: clients retry with the same Idempotency-Key.
  */
 export class TemporalHealth {
   private downSince: number | undefined;
-  /** Aborted when Temporal goes down; every request in flight holds the current one. */
+  /** Aborted when Temporal goes down; every request in flight listens to the current one. */
   private outage = outageController();
   private probing: Promise<boolean> | undefined;
   private lastProbeAt = 0;
@@ -82,64 +82,61 @@ export class TemporalHealth {
   }
 
   /**
-   * Middleware: the rest of the request runs in the scope of a deadline and of the outage signal (the SDK
-   * keeps both in an AsyncLocalStorage, so every call a handler makes inherits them).
+   * Middleware: the rest of the request runs in the scope of a deadline (the SDK keeps it in an
+   * AsyncLocalStorage, so every call a handler makes inherits it). If Temporal goes down meanwhile, the
+   * request answers 503 at once; its call runs out its deadline unheard (cancelling it is not reliable
+   * while the SDK waits between retries).
    */
   requestScope() {
     return (_req: Request, res: Response, next: NextFunction): void => {
       // While down, requests are what makes us look again (at most once a second): no background loop to outlive the app.
       if (this.isDown && Date.now() - this.lastProbeAt >= PROBE_EVERY_MS) void this.probe();
       const signal = this.outage.signal;
-      const onOutage = () => (res.locals.temporalOutage = true);
+      const onOutage = () => {
+        if (res.headersSent) return;
+        res.locals.answeredByOutage = true;
+        sendProblem(res, unavailable().toProblem());
+      };
       signal.addEventListener('abort', onOutage, { once: true });
       const slow = setTimeout(() => void this.probe(), SLOW_REQUEST_MS);
       slow.unref();
-      const finished = new Promise<void>((resolve) => {
-        res.once('close', resolve);
-        res.once('finish', resolve);
-      });
-      void this.connection
-        .withDeadline(this.deadline(), () =>
-          this.connection.withAbortSignal(signal, () => {
-            next();
-            return finished;
-          }),
-        )
-        .finally(() => {
-          clearTimeout(slow);
-          signal.removeEventListener('abort', onOutage);
-        });
+      const done = () => {
+        clearTimeout(slow);
+        signal.removeEventListener('abort', onOutage);
+      };
+      res.once('close', done);
+      res.once('finish', done);
+      void this.connection.withDeadline(this.deadline(), async () => next());
     };
   }
 
   /**
-   * Error middleware, just before the problem handler: notes an outage, and turns a call the outage
-   * cancelled into the same 503 an unanswered call gets.
+   * Error middleware, just before the problem handler: a failed call sets off a probe; a request already
+   * answered with 503 drops what its handler did afterwards.
    */
   observeErrors() {
     return (err: unknown, _req: Request, res: Response, next: NextFunction): void => {
       // A call can run out of its own deadline for other reasons (a query with no worker): the probe judges.
       if (isUnavailable(err)) void this.probe();
-      if (res.locals.temporalOutage === true && hasGrpcCode(err, CANCELLED)) {
-        next(new HttpProblem(503, 'temporal-unavailable', 'the Temporal server is unreachable; try again'));
-        return;
-      }
+      if (res.locals.answeredByOutage === true) return;
       next(err);
     };
   }
 }
 
-/** Every call of every request in flight listens to it: far more than the default warning threshold of 10. */
+function unavailable(): HttpProblem {
+  return new HttpProblem(503, 'temporal-unavailable', 'the Temporal server is unreachable; try again');
+}
+
+/** Aborted on an outage; one listener per request in flight, removed when it ends. */
 function outageController(): AbortController {
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
   return controller;
 }
 
-const CANCELLED = 1;
 const DEADLINE_EXCEEDED = 4;
 const UNAVAILABLE = 14;
-
 /** gRPC UNAVAILABLE or DEADLINE_EXCEEDED from the Temporal connection, possibly as a cause. */
 export function isUnavailable(err: unknown): boolean {
   return hasGrpcCode(err, UNAVAILABLE) || hasGrpcCode(err, DEADLINE_EXCEEDED);
