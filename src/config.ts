@@ -40,6 +40,10 @@ export const EnvSchema = z.object({
   JOBLINE_WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.max(10_000).default(100),
   JOBLINE_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.max(10_000).default(40),
   JOBLINE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+  // Bounds on what one request may ask for (README: "Limits").
+  JOBLINE_SCHEDULE_MIN_INTERVAL_MS: z.coerce.number().int().min(1_000).max(24 * 60 * 60_000).default(60_000),
+  JOBLINE_MAX_SCHEDULES: positiveInt.max(100_000).default(100),
+  JOBLINE_TEMPORAL_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 
   // Reports (docs/reports.md): where their data comes from and where their artifacts go.
@@ -71,7 +75,15 @@ export interface TemporalTarget {
 export interface Config {
   temporal: TemporalTarget;
   taskQueue: string;
-  api: { host: string; port: number; publicUrl?: string; bodyLimitBytes: number };
+  api: {
+    host: string;
+    port: number;
+    publicUrl?: string;
+    bodyLimitBytes: number;
+    /** How long a request's Temporal calls may take before the API answers 503 (shorter while Temporal is known down). */
+    temporalDeadlineMs: number;
+  };
+  schedules: { minIntervalMs: number; maxCount: number };
   embedded: {
     cliPath: string;
     ip: string;
@@ -155,7 +167,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       port: env.JOBLINE_API_PORT,
       publicUrl: env.JOBLINE_PUBLIC_URL,
       bodyLimitBytes: env.JOBLINE_BODY_LIMIT_BYTES,
+      temporalDeadlineMs: env.JOBLINE_TEMPORAL_DEADLINE_MS,
     },
+    schedules: { minIntervalMs: env.JOBLINE_SCHEDULE_MIN_INTERVAL_MS, maxCount: env.JOBLINE_MAX_SCHEDULES },
     embedded: {
       cliPath: env.TEMPORAL_CLI_PATH ?? DEFAULT_CLI_PATH,
       ip: env.JOBLINE_TEMPORAL_IP,

@@ -6,7 +6,7 @@ import { listen } from './api/server';
 import { loadConfig, type Config } from './config';
 import { logger } from './logger';
 import { connectionOptions } from './temporal/connection-options';
-import { startDevServer, type DevServer } from './temporal/dev-server';
+import { superviseDevServer, type DevServer } from './temporal/dev-server';
 import { prepareNamespace } from './temporal/namespace-setup';
 import { installRuntime } from './temporal/runtime';
 import { createJoblineWorker } from './worker';
@@ -24,7 +24,9 @@ async function main(): Promise<void> {
   let devServer: DevServer | undefined;
   if (!config.temporal.address) {
     logger.info({ dbFile: config.embedded.dbFile }, 'starting the embedded Temporal dev server');
-    devServer = await startDevServer({
+    // The embedded server is supervised: if it dies it is restarted on the same ports and database file,
+    // and the worker and the API reconnect by themselves. If it keeps dying, Jobline exits non-zero.
+    const server = {
       binary: config.embedded.cliPath,
       ip: config.embedded.ip,
       port: config.embedded.port,
@@ -33,6 +35,13 @@ async function main(): Promise<void> {
       dbFile: config.embedded.dbFile,
       sqliteSynchronous: config.embedded.sqliteSynchronous,
       namespace: config.temporal.namespace,
+    };
+    devServer = await superviseDevServer(server, {
+      log: logger,
+      onGiveUp: (err) => {
+        logger.fatal({ err }, 'the embedded Temporal server keeps dying; exiting');
+        process.exit(1);
+      },
     });
   }
   const address = devServer?.address ?? config.temporal.address!;

@@ -50,11 +50,11 @@ describe('retries and timeouts', function () {
   });
 
   it('a heartbeat timeout (the attempt stopped reporting) is retried and reported as such', async () => {
-    // echo heartbeats once a second: a 300 ms heartbeat timeout looks like a lost worker.
+    // echo heartbeats every 2 s: a 1 s heartbeat timeout (the least allowed) looks like a lost worker.
     const { body } = await suite.stack.submit({
       type: 'echo',
       input: { sleepMs: 5_000 },
-      heartbeatTimeoutMs: 300,
+      heartbeatTimeoutMs: 1_000,
       maxAttempts: 2,
       retry: { initialIntervalMs: 100 },
     });

@@ -2,7 +2,11 @@ import { Context } from '@temporalio/activity';
 import type { EchoJobInput } from '../jobs/echo';
 import type { AttemptContext } from '../jobs/spec';
 
-const HEARTBEAT_EVERY_MS = 1_000;
+/**
+ * Every 2 s: progress stays lively, and a heartbeat timeout of 1 s (the least a job may set) reliably
+ * looks like a lost worker, which the timeout tests rely on.
+ */
+const HEARTBEAT_EVERY_MS = 2_000;
 
 export interface EchoResult {
   value: unknown;

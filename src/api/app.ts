@@ -21,6 +21,7 @@ import { jobsRouter } from './routes/jobs';
 import { reportsRouter } from './routes/reports';
 import { schedulesRouter } from './routes/schedules';
 import { ScheduleService } from './schedule-service';
+import { TemporalHealth } from './temporal-health';
 
 export interface AppOptions {
   client: Client;
@@ -34,6 +35,10 @@ export interface AppOptions {
   artifacts?: ArtifactStore;
   /** Accept jobs whose URL is a literal private address (`JOBLINE_ALLOW_PRIVATE_TARGETS`); refused by default. */
   allowPrivateTargets?: boolean;
+  /** Deadline of a request's Temporal calls; by default JOBLINE_TEMPORAL_DEADLINE_MS. */
+  temporalDeadlineMs?: number;
+  /** Schedule bounds; by default JOBLINE_SCHEDULE_MIN_INTERVAL_MS and JOBLINE_MAX_SCHEDULES. */
+  schedules?: Config['schedules'];
 }
 
 /** The API's options as every Jobline process builds them from its Config. */
@@ -46,6 +51,8 @@ export function appOptionsFrom(config: Config, client: Client): AppOptions {
     bodyLimitBytes: config.api.bodyLimitBytes,
     uiUrl: webUiUrl(config),
     allowPrivateTargets: config.allowPrivateTargets,
+    temporalDeadlineMs: config.api.temporalDeadlineMs,
+    schedules: config.schedules,
   };
 }
 
@@ -57,6 +64,9 @@ export function createApp(options: AppOptions): express.Express {
   const batches = new BatchService(reader, artifacts, options.taskQueue);
   const allowPrivateTargets = options.allowPrivateTargets ?? false;
   const jobs = new JobService(reader, options.taskQueue, batches, { allowPrivateTargets });
+  const env = options.temporalDeadlineMs === undefined || !options.schedules ? loadConfig() : undefined;
+  const health = new TemporalHealth(client.connection, options.namespace, options.temporalDeadlineMs ?? env!.api.temporalDeadlineMs);
+  const scheduleLimits = options.schedules ?? env!.schedules;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -70,16 +80,28 @@ export function createApp(options: AppOptions): express.Express {
   // Parse every body as JSON when it claims to be JSON; the routes refuse other content types.
   // strict: false lets `null` or `42` through to the schema, which names what is wrong with them.
   app.use(express.json({ limit: options.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
-  app.use(healthRouter(client, options.namespace));
+  // /readyz sets its own deadline and is the health state's own probe; /healthz never calls Temporal.
+  app.use(healthRouter(health));
+  // Every Temporal call a request makes runs under a deadline, so an outage answers 503 in seconds.
+  app.use(health.requestScope());
   app.use(docsRouter());
   app.use(jobsRouter(jobs, reader));
   app.use(batchesRouter(batches));
   app.use(batchCatalogRouter());
   app.use(deadLettersRouter(new DeadLetterService(reader)));
-  app.use(schedulesRouter(new ScheduleService(client, { taskQueue: options.taskQueue, namespace: options.namespace, uiUrl: options.uiUrl, allowPrivateTargets })));
+  const schedules = new ScheduleService(client, {
+    taskQueue: options.taskQueue,
+    namespace: options.namespace,
+    uiUrl: options.uiUrl,
+    minIntervalMs: scheduleLimits.minIntervalMs,
+    maxSchedules: scheduleLimits.maxCount,
+    allowPrivateTargets,
+  });
+  app.use(schedulesRouter(schedules));
   app.use(reportsRouter());
   app.use(artifactsRouter(artifacts, reader));
   app.use((req, _res, next) => next(new HttpProblem(404, 'not-found', `no route for ${req.method} ${req.path}`)));
+  app.use(health.observeErrors());
   app.use(problemHandler(logger));
   return app;
 }

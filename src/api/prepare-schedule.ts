@@ -1,4 +1,5 @@
 import type { ScheduleOptions, ScheduleOptionsStartWorkflowAction, WorkflowStartOptions } from '@temporalio/client';
+import { checkCronPeriod, describeMs } from '../schedules/cron-period';
 import { toTemporalOverlap } from '../schedules/overlap';
 import { SCHEDULE_MEMO_KEY, type ScheduleMemo } from '../schedules/schedule-memo';
 import { CreateScheduleRequest } from '../schedules/schedule-request';
@@ -11,6 +12,11 @@ import { fieldErrors, HttpProblem, type FieldError } from './problem';
 type RunJobAction = ScheduleOptionsStartWorkflowAction<typeof runJob>;
 
 const CATCHUP_WINDOW = '1 hour';
+
+/** How often any schedule may fire (JOBLINE_SCHEDULE_MIN_INTERVAL_MS). */
+export interface ScheduleLimits {
+  minIntervalMs: number;
+}
 
 /** A validated schedule: the request as parsed, its job as prepareJob resolved it, and the create options. */
 export interface PreparedSchedule {
@@ -27,10 +33,11 @@ export function prepareSchedule(
   body: unknown,
   headers: { correlationId?: string },
   taskQueue: string,
+  limits: ScheduleLimits,
   targets: TargetPolicy = { allowPrivateTargets: false },
 ): PreparedSchedule {
   const parsed = CreateScheduleRequest.safeParse(body);
-  const errors = parsed.success ? [] : fieldErrors(parsed.error);
+  const errors = parsed.success ? periodErrors(parsed.data, limits) : fieldErrors(parsed.error);
   let job: PreparedJob | undefined;
   // A missing job, or one with runAt, already has its error; prepareJob would only repeat or contradict it.
   if (isObject(body) && !errors.some((e) => e.field === 'job' || e.field.startsWith('job.'))) {
@@ -43,8 +50,26 @@ export function prepareSchedule(
       errors.push(...errorsOf(problem));
     }
   }
-  if (!parsed.success || !job) throw invalidFields(errors);
+  if (!parsed.success || !job || errors.length > 0) throw invalidFields(errors);
   return { request: parsed.data, job, options: scheduleOptions(parsed.data, job, taskQueue) };
+}
+
+/**
+ * One request must not start unbounded work: every schedule fires at most once per `minIntervalMs`, and
+ * at all (`0 0 31 2 *` would be a schedule that never runs).
+ */
+function periodErrors(request: CreateScheduleRequest, limits: ScheduleLimits): FieldError[] {
+  if (request.intervalMs !== undefined) {
+    return request.intervalMs < limits.minIntervalMs
+      ? [{ field: 'intervalMs', message: `must be at least ${limits.minIntervalMs} (${describeMs(limits.minIntervalMs)}, JOBLINE_SCHEDULE_MIN_INTERVAL_MS)` }]
+      : [];
+  }
+  if (request.cron === undefined) return [];
+  const list = typeof request.cron === 'string' ? [request.cron] : request.cron;
+  return checkCronPeriod(list, request.timezone, limits.minIntervalMs).map((issue) => ({
+    field: issue.index === undefined || typeof request.cron === 'string' ? 'cron' : `cron.${issue.index}`,
+    message: issue.message,
+  }));
 }
 
 /**

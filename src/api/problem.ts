@@ -27,6 +27,7 @@ const TITLES: Record<string, string> = {
   'job-not-found': 'No such job',
   'schedule-not-found': 'No such schedule',
   'schedule-exists': 'A schedule with this id already exists',
+  'schedule-limit': 'The number of schedules is at its limit',
   'not-found': 'No such resource',
   'artifact-not-found': 'No such artifact',
   'range-not-satisfiable': 'The requested range is outside the artifact',
@@ -90,7 +91,11 @@ function fromBodyParser(err: { type?: string; status?: number; message?: string 
   }
 }
 
+/** What a 503 `temporal-unavailable` asks clients to wait before they retry (seconds). */
+export const RETRY_AFTER_SECONDS = 5;
+
 export function sendProblem(res: Response, problem: Problem): void {
+  if (problem.type === '/problems/temporal-unavailable') res.set('Retry-After', String(RETRY_AFTER_SECONDS));
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
 }
 

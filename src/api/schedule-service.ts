@@ -3,15 +3,20 @@ import { readScheduleMemo } from '../schedules/schedule-memo';
 import { ScheduleId } from '../schedules/schedule-request';
 import { JOB_WORKFLOWS } from './job-reader';
 import type { ViewLinks } from './job-view';
-import { prepareSchedule, specProblem } from './prepare-schedule';
+import { prepareSchedule, specProblem, type ScheduleLimits } from './prepare-schedule';
 import { HttpProblem } from './problem';
 import { toScheduleView, type ScheduleView } from './schedule-view';
 
-export interface ScheduleServiceOptions extends ViewLinks {
+export interface ScheduleServiceOptions extends ViewLinks, ScheduleLimits {
   taskQueue: string;
   /** Literal private targets in a schedule's job are refused unless this is true. */
   allowPrivateTargets?: boolean;
+  /** At most this many schedules on our task queue (JOBLINE_MAX_SCHEDULES). */
+  maxSchedules: number;
 }
+
+/** How long this process remembers its own creations and deletions, which the listing may not show yet. */
+const RECENT_MS = 5 * 60_000;
 
 /**
  * Recurring jobs as Temporal Schedules whose action starts `runJob` on our task queue. Each run is an
@@ -23,12 +28,35 @@ export class ScheduleService {
     private readonly options: ScheduleServiceOptions,
   ) {}
 
+  /** Creations one after another, so that two racing requests cannot both take the last place under the cap. */
+  private creating: Promise<unknown> = Promise.resolve();
+  private readonly recentlyCreated = new Map<string, number>();
+  private readonly recentlyDeleted = new Map<string, number>();
+
   async create(body: unknown, headers: { correlationId?: string }): Promise<ScheduleView> {
-    const { request, options } = prepareSchedule(body, headers, this.options.taskQueue, {
+    const prepared = prepareSchedule(body, headers, this.options.taskQueue, this.options, {
       allowPrivateTargets: this.options.allowPrivateTargets ?? false,
     });
+    const created = this.creating.then(() => this.createUnderCap(prepared));
+    this.creating = created.catch(() => undefined);
+    await created;
+    return this.get(prepared.request.id);
+  }
+
+  private async createUnderCap({ request, options }: ReturnType<typeof prepareSchedule>): Promise<void> {
+    const existing = await this.ourScheduleIds();
+    if (!existing.has(request.id) && existing.size >= this.options.maxSchedules) {
+      throw new HttpProblem(
+        409,
+        'schedule-limit',
+        `there are already ${existing.size} schedules, the most allowed (JOBLINE_MAX_SCHEDULES=${this.options.maxSchedules}): delete one first`,
+        { limit: this.options.maxSchedules },
+      );
+    }
     try {
       await this.client.schedule.create(options);
+      this.recentlyCreated.set(request.id, Date.now());
+      this.recentlyDeleted.delete(request.id);
     } catch (err) {
       if (err instanceof ScheduleAlreadyRunning) {
         throw new HttpProblem(409, 'schedule-exists', `a schedule with id ${request.id} already exists`, { scheduleId: request.id });
@@ -36,7 +64,32 @@ export class ScheduleService {
       if (err instanceof TypeError) throw specProblem(err, request);
       throw err;
     }
-    return this.get(request.id);
+  }
+
+  /**
+   * The ids of our schedules, for the cap: the listing (eventually consistent) corrected by what this
+   * process created or deleted lately. A schedule without our memo counts, to err on the side of the cap.
+   */
+  private async ourScheduleIds(): Promise<Set<string>> {
+    const ids = new Set<string>();
+    for await (const summary of this.client.schedule.list()) {
+      if (!JOB_WORKFLOWS.has(summary.action?.workflowType ?? '')) continue;
+      const memo = readScheduleMemo(summary.memo);
+      if (memo && memo.taskQueue !== this.options.taskQueue) continue;
+      ids.add(summary.scheduleId);
+    }
+    const now = Date.now();
+    for (const [recent, add] of [
+      [this.recentlyCreated, true],
+      [this.recentlyDeleted, false],
+    ] as const) {
+      for (const [id, at] of recent) {
+        if (now - at > RECENT_MS) recent.delete(id);
+        else if (add) ids.add(id);
+        else ids.delete(id);
+      }
+    }
+    return ids;
   }
 
   /** Schedule listing is eventually consistent: a schedule created a moment ago may be missing. */
@@ -64,6 +117,8 @@ export class ScheduleService {
     await this.describe(id);
     // Runs already started are ordinary jobs and carry on.
     await this.notFoundAs404(id, () => this.handle(id).delete());
+    this.recentlyDeleted.set(id, Date.now());
+    this.recentlyCreated.delete(id);
   }
 
   /** Without a note the schedule keeps its own, so pausing does not erase what the note says. */

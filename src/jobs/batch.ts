@@ -31,8 +31,9 @@ export const BatchJobInput = z
     source: BatchSourceInput.optional(),
     chunkSize: z.number().int().min(1).max(BATCH_MAX_CHUNK_SIZE).default(100),
     concurrency: z.number().int().min(1).max(BATCH_MAX_CONCURRENCY).default(4),
-    maxItemsPerSecond: z.number().positive().max(1_000_000).optional(),
-    maxFailedItems: z.number().int().min(0).optional(),
+    // At least one item per 100 s: slower is a batch that holds its slots for nothing.
+    maxItemsPerSecond: z.number().min(0.01).max(1_000_000).optional(),
+    maxFailedItems: z.number().int().min(0).max(1_000_000_000).optional(),
     maxFailedRatio: z.number().min(0).max(1).optional(),
   })
   .strict()

@@ -3,6 +3,19 @@ import { z } from 'zod';
 const HOUR = 60 * 60_000;
 const DAY = 24 * HOUR;
 
+/** How far ahead a job may be delayed, by `delayMs` or `runAt`. */
+export const MAX_DELAY_MS = 365 * DAY;
+export const MIN_HEARTBEAT_TIMEOUT_MS = 1_000;
+/** A `runAt` before this is a typo or a clock problem, not a plan. */
+const EARLIEST_RUN_AT = Date.UTC(2000, 0, 1);
+
+/** An ISO time within [2000-01-01, now + 365 days]: a job may be delayed as far as `delayMs` allows, no further. */
+const RunAt = z.iso.datetime({ offset: true }).superRefine((value, ctx) => {
+  const at = Date.parse(value);
+  if (at < EARLIEST_RUN_AT) ctx.addIssue({ code: 'custom', message: 'must be in the year 2000 or later' });
+  else if (at > Date.now() + MAX_DELAY_MS) ctx.addIssue({ code: 'custom', message: 'must be at most 365 days ahead' });
+});
+
 export const RetryOverrides = z
   .object({
     initialIntervalMs: z.number().int().min(1).max(DAY).optional(),
@@ -21,7 +34,14 @@ export const JobOverrides = z.object({
   retry: RetryOverrides.optional(),
   attemptTimeoutMs: z.number().int().min(100).max(7 * DAY).optional(),
   timeoutMs: z.number().int().min(100).max(365 * DAY).optional(),
-  heartbeatTimeoutMs: z.number().int().min(0).max(DAY).optional(),
+  // 0 turns the heartbeat timeout off (run-job passes none); below a second every attempt would time out.
+  heartbeatTimeoutMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(DAY)
+    .refine((ms) => ms === 0 || ms >= MIN_HEARTBEAT_TIMEOUT_MS, `must be 0 (none) or at least ${MIN_HEARTBEAT_TIMEOUT_MS}`)
+    .optional(),
   metadata: z
     .record(z.string().min(1).max(64), z.string().max(1_024))
     .refine((m) => Object.keys(m).length <= 32, 'at most 32 entries')
@@ -54,8 +74,8 @@ export const DependsOn = z
 
 /** The body of `POST /v1/jobs`. `input` is checked against the job type's own schema afterwards. */
 export const SubmitJobRequest = JobOverrides.extend({
-  runAt: z.iso.datetime({ offset: true }).optional(),
-  delayMs: z.number().int().min(0).max(365 * DAY).optional(),
+  runAt: RunAt.optional(),
+  delayMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
   dependsOn: DependsOn.optional(),
 })
   .strict()

@@ -50,6 +50,8 @@ export interface DevServer {
   uiUrl?: string;
   metricsUrl?: string;
   pid: number;
+  /** Resolves with the exit code once the server has exited, for whatever reason. */
+  exited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -130,10 +132,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
   child.stdout?.on('data', keepTail);
   child.stderr?.on('data', keepTail);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   // A crash of our process must not leave an orphan server holding the ports.
   const killOnExit = () => killGroup(child, 'SIGKILL');
   process.once('exit', killOnExit);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      process.removeListener('exit', killOnExit);
+      resolve(code);
+    }),
+  );
 
   const address = `${ip}:${options.port}`;
   try {
@@ -152,6 +159,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     uiUrl: options.uiPort === undefined ? undefined : `http://${ip}:${options.uiPort}`,
     metricsUrl: options.metricsPort === undefined ? undefined : `http://${ip}:${options.metricsPort}/metrics`,
     pid: child.pid ?? -1,
+    exited,
     stop() {
       stopping ??= (async () => {
         process.removeListener('exit', killOnExit);
@@ -210,4 +218,86 @@ async function waitUntilServing(
     }
   }
   throw new Error(`temporal server did not answer at ${address} within ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+export interface SupervisorOptions {
+  /** Told of every unexpected exit and restart. */
+  log: { warn(details: object, message: string): void; error(details: object, message: string): void };
+  /** Called when the server keeps dying: `maxRestarts` restarts within `windowMs` did not keep it up. */
+  onGiveUp(err: Error): void;
+  maxRestarts?: number;
+  windowMs?: number;
+}
+
+const RESTART_BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 16_000];
+
+/**
+ * Starts the dev server and restarts it (same ports, same database file) whenever it exits without
+ * `stop()`: after 1, 2, 4, 8, 16 s, at most `maxRestarts` (5) times within `windowMs` (10 min); then
+ * `onGiveUp`. Clients and workers reconnect by themselves (gRPC channels retry), so nothing else restarts.
+ */
+export async function superviseDevServer(options: DevServerOptions, supervisor: SupervisorOptions): Promise<DevServer> {
+  const maxRestarts = supervisor.maxRestarts ?? 5;
+  const windowMs = supervisor.windowMs ?? 10 * 60_000;
+  let current = await startDevServer(options);
+  let stopped = false;
+  const restarts: number[] = [];
+
+  const watch = (server: DevServer): void => {
+    void server.exited.then(async (code) => {
+      if (stopped) return;
+      const now = Date.now();
+      while (restarts.length > 0 && now - restarts[0]! > windowMs) restarts.shift();
+      if (restarts.length >= maxRestarts) {
+        supervisor.onGiveUp(new Error(`the embedded Temporal server exited (code ${code}) ${maxRestarts + 1} times within ${windowMs / 60_000} min`));
+        return;
+      }
+      const delayMs = RESTART_BACKOFF_MS[Math.min(restarts.length, RESTART_BACKOFF_MS.length - 1)]!;
+      restarts.push(now);
+      supervisor.log.warn({ code, delayMs, restart: restarts.length }, 'the embedded Temporal server exited unexpectedly; restarting it');
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        if (stopped) return;
+        try {
+          current = await startDevServer(options);
+          supervisor.log.warn({ pid: current.pid }, 'the embedded Temporal server is back');
+          watch(current);
+          return;
+        } catch (err) {
+          if (restarts.length >= maxRestarts) {
+            supervisor.onGiveUp(err as Error);
+            return;
+          }
+          restarts.push(Date.now());
+          supervisor.log.error({ err }, 'the embedded Temporal server did not restart; trying again');
+        }
+      }
+    });
+  };
+  watch(current);
+
+  return {
+    get address() {
+      return current.address;
+    },
+    get namespace() {
+      return current.namespace;
+    },
+    get uiUrl() {
+      return current.uiUrl;
+    },
+    get metricsUrl() {
+      return current.metricsUrl;
+    },
+    get pid() {
+      return current.pid;
+    },
+    get exited() {
+      return current.exited;
+    },
+    stop() {
+      stopped = true;
+      return current.stop();
+    },
+  };
 }

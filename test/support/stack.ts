@@ -65,6 +65,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     uiUrl: 'http://ui.test',
     artifacts: createArtifactStore(config.artifacts),
     allowPrivateTargets: config.allowPrivateTargets,
+    temporalDeadlineMs: config.api.temporalDeadlineMs,
+    schedules: config.schedules,
   });
   const server: RunningServer = await listen(app, '127.0.0.1', 0);
 

@@ -1,9 +1,10 @@
 import { Router } from 'express';
-import type { Client } from '@temporalio/client';
+import { RETRY_AFTER_SECONDS } from '../problem';
+import type { TemporalHealth } from '../temporal-health';
 
 const READY_DEADLINE_MS = 2_000;
 
-export function healthRouter(client: Client, namespace: string): Router {
+export function healthRouter(health: TemporalHealth): Router {
   const router = Router();
 
   /** Liveness: the process serves HTTP. */
@@ -11,22 +12,24 @@ export function healthRouter(client: Client, namespace: string): Router {
     res.json({ status: 'ok' });
   });
 
-  /** Readiness: Temporal answers for our namespace, so a submitted job can start. */
+  /** Readiness: Temporal answers for our namespace, so a submitted job can start. Also tells the API's deadlines. */
   router.get('/readyz', async (_req, res) => {
     try {
-      await client.connection.withDeadline(Date.now() + READY_DEADLINE_MS, () =>
-        client.connection.workflowService.describeNamespace({ namespace }),
-      );
+      await health.check(READY_DEADLINE_MS);
       res.json({ status: 'ready' });
     } catch (err) {
-      res.status(503).type('application/problem+json').send(
-        JSON.stringify({
-          type: '/problems/temporal-unavailable',
-          title: 'The Temporal server is unavailable',
-          status: 503,
-          detail: `Temporal did not answer: ${(err as Error).message}`,
-        }),
-      );
+      res
+        .status(503)
+        .set('Retry-After', String(RETRY_AFTER_SECONDS))
+        .type('application/problem+json')
+        .send(
+          JSON.stringify({
+            type: '/problems/temporal-unavailable',
+            title: 'The Temporal server is unavailable',
+            status: 503,
+            detail: `Temporal did not answer: ${(err as Error).message}`,
+          }),
+        );
     }
   });
 

@@ -9,11 +9,11 @@ export function jobsRouter(jobs: JobService, reader: JobReader): Router {
   const router = Router();
 
   router.post('/v1/jobs', async (req, res) => {
-    const { created, job } = await jobs.submit(jsonBody(req), {
-      idempotencyKey: req.get('idempotency-key'),
-      correlationId: req.get('x-correlation-id'),
-    });
+    const idempotencyKey = req.get('idempotency-key');
+    const { created, job } = await jobs.submit(jsonBody(req), { idempotencyKey, correlationId: req.get('x-correlation-id') });
     res.setHeader('X-Correlation-Id', job.correlationId);
+    // Echoed so a client sees which key its job is bound to: resending it after a lost answer is safe.
+    if (idempotencyKey) res.setHeader('Idempotency-Key', idempotencyKey);
     res.location(job.links.self);
     res.status(created ? 202 : 200).json(job);
   });
