@@ -64,6 +64,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     bodyLimitBytes: config.api.bodyLimitBytes,
     uiUrl: 'http://ui.test',
     artifacts: createArtifactStore(config.artifacts),
+    requestGuard: { allowedHosts: config.api.allowedHosts, publicUrl: config.api.publicUrl, bindHost: config.api.host },
   });
   const server: RunningServer = await listen(app, '127.0.0.1', 0);
 
