@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import type { Problem } from '../src/api/problem';
+import express from 'express';
+import { logger } from '../src/logger';
+import { problemHandler, type Problem } from '../src/api/problem';
+import { listen } from '../src/api/server';
 import { hostAllowList, hostNameOf } from '../src/api/request-guard';
 import { rawRequest, type RawReply, type RawRequest } from './support/raw-http';
 import { startStack, type Stack } from './support/stack';
@@ -247,6 +250,29 @@ describe('bad input and cross-site requests', function () {
       for (const name of ['apis', 'example.com', 'localhost.example', '[::g]', '999.1.1.1']) assert.ok(!allowed(name), name);
       assert.ok(!hostAllowList({ bindHost: '0.0.0.0' })('0.0.0.0.example'));
     });
+  });
+
+  it("maps Temporal's INVALID_ARGUMENT to 400 and NOT_FOUND to 404, also when wrapped, never to 500", async () => {
+    // The SDK throws grpc-js errors (a numeric `code`), often as the `cause` of its own error.
+    const grpcError = (code: number) => Object.assign(new Error(`${code} grpc`), { code, details: 'refused' });
+    const app = express();
+    app.get('/bare/:code', (req) => {
+      throw grpcError(Number(req.params.code));
+    });
+    app.get('/wrapped/:code', (req) => {
+      throw new Error('service error', { cause: grpcError(Number(req.params.code)) });
+    });
+    app.use(problemHandler(logger));
+    const server = await listen(app, '127.0.0.1', 0);
+    try {
+      for (const kind of ['bare', 'wrapped']) {
+        expectProblem(await rawRequest(server.url, { method: 'GET', path: `/${kind}/3` }), 400, 'invalid-request');
+        expectProblem(await rawRequest(server.url, { method: 'GET', path: `/${kind}/5` }), 404, 'not-found');
+        expectProblem(await rawRequest(server.url, { method: 'GET', path: `/${kind}/14` }), 503, 'temporal-unavailable');
+      }
+    } finally {
+      await server.close();
+    }
   });
 
   it('leaves the JSON content-type rules of the routes as they were', async () => {
