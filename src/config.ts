@@ -28,6 +28,12 @@ export const EnvSchema = z.object({
   JOBLINE_API_HOST: z.string().min(1).default('127.0.0.1'),
   JOBLINE_API_PORT: port.default(3000),
   JOBLINE_PUBLIC_URL: z.url().optional(),
+  // Host names the API answers for besides loopback names, IP addresses and JOBLINE_PUBLIC_URL's host.
+  JOBLINE_ALLOWED_HOSTS: z
+    .string()
+    .transform((value) => value.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^(\*|(\*\.)?[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?|\[[0-9a-f:.]+\])$/, 'a host name, *.suffix, or *')))
+    .optional(),
   JOBLINE_BODY_LIMIT_BYTES: positiveInt.max(64 * 1024 * 1024).default(1024 * 1024),
   JOBLINE_DATA_DIR: z.string().min(1).default('data'),
   JOBLINE_TEMPORAL_IP: z.string().min(1).default('127.0.0.1'),
@@ -82,6 +88,8 @@ export interface Config {
     bodyLimitBytes: number;
     /** How long a request's Temporal calls may take before the API answers 503 (shorter while Temporal is known down). */
     temporalDeadlineMs: number;
+    /** JOBLINE_ALLOWED_HOSTS: extra Host names served; `*` serves any. */
+    allowedHosts: string[];
   };
   schedules: { minIntervalMs: number; maxCount: number };
   embedded: {
@@ -168,6 +176,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       publicUrl: env.JOBLINE_PUBLIC_URL,
       bodyLimitBytes: env.JOBLINE_BODY_LIMIT_BYTES,
       temporalDeadlineMs: env.JOBLINE_TEMPORAL_DEADLINE_MS,
+      allowedHosts: env.JOBLINE_ALLOWED_HOSTS ?? [],
     },
     schedules: { minIntervalMs: env.JOBLINE_SCHEDULE_MIN_INTERVAL_MS, maxCount: env.JOBLINE_MAX_SCHEDULES },
     embedded: {

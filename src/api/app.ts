@@ -9,7 +9,9 @@ import { logger, type Logger } from '../logger';
 import { DeadLetterService } from './dead-letters';
 import { JobReader } from './job-reader';
 import { JobService } from './job-service';
+import { jsonDepthGuard } from './json-depth';
 import { HttpProblem, problemHandler } from './problem';
+import { crossSiteGuard, hostGuard, type RequestGuardOptions } from './request-guard';
 import { BatchService } from './batch-service';
 import { artifactsRouter } from './routes/artifacts';
 import { batchCatalogRouter } from './routes/batch-catalog';
@@ -39,6 +41,8 @@ export interface AppOptions {
   temporalDeadlineMs?: number;
   /** Schedule bounds; by default JOBLINE_SCHEDULE_MIN_INTERVAL_MS and JOBLINE_MAX_SCHEDULES. */
   schedules?: Config['schedules'];
+  /** Which Host and Origin headers are the API's own (JOBLINE_ALLOWED_HOSTS, JOBLINE_PUBLIC_URL, JOBLINE_API_HOST). */
+  requestGuard?: RequestGuardOptions;
 }
 
 /** The API's options as every Jobline process builds them from its Config. */
@@ -53,6 +57,7 @@ export function appOptionsFrom(config: Config, client: Client): AppOptions {
     allowPrivateTargets: config.allowPrivateTargets,
     temporalDeadlineMs: config.api.temporalDeadlineMs,
     schedules: config.schedules,
+    requestGuard: { allowedHosts: config.api.allowedHosts, publicUrl: config.api.publicUrl, bindHost: config.api.host },
   };
 }
 
@@ -77,9 +82,15 @@ export function createApp(options: AppOptions): express.Express {
       customLogLevel: (_req, res, err): LevelWithSilent => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
-  // Parse every body as JSON when it claims to be JSON; the routes refuse other content types.
+  // Before anything reads the request: a Host that is not ours (DNS rebinding) is 421, and a state-changing
+  // request from another site or with a body that is not JSON is 403 or 415.
+  app.use(hostGuard(options.requestGuard ?? {}));
+  app.use(crossSiteGuard(options.requestGuard ?? {}));
+  // Parse every body as JSON when it claims to be JSON; crossSiteGuard refused other content types.
   // strict: false lets `null` or `42` through to the schema, which names what is wrong with them.
   app.use(express.json({ limit: options.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
+  // Everything after the parser may recurse over the body (zod, the idempotency hash): bound its depth first.
+  app.use(jsonDepthGuard());
   // /readyz sets its own deadline and is the health state's own probe; /healthz never calls Temporal.
   app.use(healthRouter(health));
   // Every Temporal call a request makes runs under a deadline, so an outage answers 503 in seconds.

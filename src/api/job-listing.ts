@@ -4,12 +4,42 @@ import { JOB_WORKFLOWS, type JobReader } from './job-reader';
 import { JOB_STATUSES, toJobView, type JobStatus, type JobView } from './job-view';
 import { HttpProblem } from './problem';
 
+const NOT_A_CURSOR = 'not a cursor from a previous page';
+
+/**
+ * What Temporal's visibility stores put in a page token, as far as their decoders read it: a JSON object
+ * with RFC 3339 times and a run id (SQL stores), or search-after values (Elasticsearch). A token they cannot
+ * decode fails as gRPC UNKNOWN, which the client retries for ~20 s before a 500: refuse it here instead.
+ */
+const VisibilityPageToken = z.looseObject({
+  CloseTime: z.iso.datetime({ offset: true }).optional(),
+  StartTime: z.iso.datetime({ offset: true }).optional(),
+  RunID: z.string().optional(),
+  SearchAfter: z.array(z.unknown()).optional(),
+  PointInTimeID: z.string().optional(),
+  ScrollID: z.string().optional(),
+});
+
+function decodesToPageToken(cursor: string): boolean {
+  try {
+    return VisibilityPageToken.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))).success;
+  } catch {
+    return false;
+  }
+}
+
+/** `cursor` of the listings (jobs, dead letters): the base64url of a page token `listJobs` handed out. */
+export const ListingCursor = z
+  .string()
+  .max(8_192, { abort: true })
+  .refine((cursor) => /^[A-Za-z0-9_-]+$/.test(cursor) && decodesToPageToken(cursor), NOT_A_CURSOR);
+
 export const ListJobsQuery = z
   .object({
     type: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a job type name').optional(),
     status: z.enum(JOB_STATUSES).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().max(8_192).optional(),
+    cursor: ListingCursor.optional(),
   })
   .strict();
 export type ListJobsQuery = z.infer<typeof ListJobsQuery>;
@@ -71,13 +101,11 @@ export async function listJobs(reader: JobReader, query: ListJobsQuery): Promise
   return { jobs, ...(token && token.length > 0 ? { nextCursor: Buffer.from(token).toString('base64url') } : {}) };
 }
 
+/** The page token behind a cursor. Routes validate with `ListingCursor`; internal callers pass ours back. */
 function decodeCursor(cursor: string | undefined): Uint8Array | undefined {
   if (!cursor) return undefined;
-  const bytes = Buffer.from(cursor, 'base64url');
-  if (bytes.length === 0) {
-    throw new HttpProblem(400, 'invalid-request', 'cursor: not a cursor from a previous page', {
-      errors: [{ field: 'cursor', message: 'not a cursor from a previous page' }],
-    });
+  if (!ListingCursor.safeParse(cursor).success) {
+    throw new HttpProblem(400, 'invalid-request', `cursor: ${NOT_A_CURSOR}`, { errors: [{ field: 'cursor', message: NOT_A_CURSOR }] });
   }
-  return bytes;
+  return Buffer.from(cursor, 'base64url');
 }

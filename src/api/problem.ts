@@ -34,6 +34,8 @@ const TITLES: Record<string, string> = {
   'idempotency-conflict': 'The idempotency key was used for a different request',
   'invalid-state': 'The job is not in a state that allows this',
   'temporal-unavailable': 'The Temporal server is unavailable',
+  'cross-site-request': 'Cross-site requests may not change state',
+  'misdirected-request': 'This server does not answer for that host name',
   internal: 'Internal error',
 };
 
@@ -74,7 +76,7 @@ export function validationProblem(error: z.ZodError, prefix: string[] = []): Htt
 }
 
 /** body-parser marks its errors with `type`; map them to our vocabulary. */
-function fromBodyParser(err: { type?: string; status?: number; message?: string }): HttpProblem | undefined {
+function fromBodyParser(err: { type?: string; status?: number; message?: string; code?: unknown }): HttpProblem | undefined {
   switch (err.type) {
     case 'entity.parse.failed':
       return new HttpProblem(400, 'malformed-json', `malformed JSON: ${err.message ?? ''}`.trim());
@@ -87,12 +89,47 @@ function fromBodyParser(err: { type?: string; status?: number; message?: string 
     case 'request.size.invalid':
       return new HttpProblem(400, 'invalid-request', err.message ?? 'the request body was incomplete');
     default:
-      return undefined;
+      return fromUnreadableBody(err);
   }
 }
 
 /** What a 503 `temporal-unavailable` asks clients to wait before they retry (seconds). */
 export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * A body that does not inflate (Content-Encoding: gzip on bytes that are not gzip): body-parser passes the
+ * decompressor's error on with status 400 and no type. Any other 4xx error (http-errors, from body-parser or
+ * the static files of /docs) keeps its status.
+ */
+function fromUnreadableBody(err: { type?: string; status?: number; code?: unknown }): HttpProblem | undefined {
+  if (err.type !== undefined || typeof err.status !== 'number' || err.status < 400 || err.status > 499) return undefined;
+  if (typeof err.code === 'string' && /^(Z_|ERR_|ERR__)/.test(err.code)) {
+    return new HttpProblem(400, 'invalid-request', 'the body does not decode as its Content-Encoding says', {
+      errors: [{ field: 'header:Content-Encoding', message: 'the body is not encoded this way' }],
+    });
+  }
+  if (err.status === 404) return new HttpProblem(404, 'not-found', 'no such resource');
+  return new HttpProblem(err.status, 'invalid-request', 'the request could not be read');
+}
+
+/**
+ * Express decodes path parameters with decodeURIComponent and passes its URIError on (`%ZZ`, or bytes
+ * that are not UTF-8): the client sent a path that means nothing.
+ */
+function fromPathDecoding(err: unknown): HttpProblem | undefined {
+  if (!(err instanceof URIError)) return undefined;
+  return new HttpProblem(400, 'invalid-request', 'the path holds a malformed percent-encoding', {
+    errors: [{ field: 'path', message: 'not valid percent-encoded UTF-8' }],
+  });
+}
+
+/** gRPC INVALID_ARGUMENT (3) and NOT_FOUND (5) from Temporal are about the request, not about us. */
+function fromTemporalStatus(err: unknown): HttpProblem | undefined {
+  const code = grpcCodeOf(err, [3, 5]);
+  if (code === 3) return new HttpProblem(400, 'invalid-request', 'Temporal refused an argument of this request');
+  if (code === 5) return new HttpProblem(404, 'not-found', 'Temporal has no such resource');
+  return undefined;
+}
 
 export function sendProblem(res: Response, problem: Problem): void {
   if (problem.type === '/problems/temporal-unavailable') res.set('Retry-After', String(RETRY_AFTER_SECONDS));
@@ -102,13 +139,20 @@ export function sendProblem(res: Response, problem: Problem): void {
 /** The last middleware: every error becomes problem+json; details of unexpected ones go to the log only. */
 export function problemHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const known = err instanceof HttpProblem ? err : fromBodyParser(err as never);
+    const known = err instanceof HttpProblem ? err : (fromPathDecoding(err) ?? fromBodyParser((err ?? {}) as never));
     if (known) {
       sendProblem(res, known.toProblem());
       return;
     }
     if (err instanceof z.ZodError) {
       sendProblem(res, validationProblem(err).toProblem());
+      return;
+    }
+    const refused = fromTemporalStatus(err);
+    if (refused) {
+      // Our validation should have caught it first: worth a line, not a 500.
+      logger.warn({ err, method: req.method, path: req.path }, 'temporal refused the request');
+      sendProblem(res, refused.toProblem());
       return;
     }
     if (isUnavailable(err)) {
@@ -123,9 +167,14 @@ export function problemHandler(logger: Logger) {
 
 /** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4) from the Temporal connection. */
 function isUnavailable(err: unknown): boolean {
-  for (let current = err; current; current = (current as { cause?: unknown }).cause) {
+  return grpcCodeOf(err, [14, 4]) !== undefined;
+}
+
+/** The first of `codes` found as a numeric gRPC status on the error or its causes (the SDK wraps them). */
+function grpcCodeOf(err: unknown, codes: number[]): number | undefined {
+  for (let current = err, hops = 0; current && hops < 10; current = (current as { cause?: unknown }).cause, hops++) {
     const code = (current as { code?: unknown }).code;
-    if (code === 14 || code === 4) return true;
+    if (typeof code === 'number' && codes.includes(code)) return code;
   }
-  return false;
+  return undefined;
 }

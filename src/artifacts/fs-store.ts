@@ -70,9 +70,14 @@ async function writeAtomically(file: string, body: Buffer): Promise<void> {
   }
 }
 
+/**
+ * ENOENT, and ENAMETOOLONG: a job id may be up to 1,000 characters but a directory name only 255 bytes, so
+ * nothing was ever stored under a name that long.
+ */
 function ifMissing<T>(fallback: T): (err: unknown) => T {
   return (err) => {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENAMETOOLONG') return fallback;
     throw err;
   };
 }

@@ -67,6 +67,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     allowPrivateTargets: config.allowPrivateTargets,
     temporalDeadlineMs: config.api.temporalDeadlineMs,
     schedules: config.schedules,
+    requestGuard: { allowedHosts: config.api.allowedHosts, publicUrl: config.api.publicUrl, bindHost: config.api.host },
   });
   const server: RunningServer = await listen(app, '127.0.0.1', 0);
 

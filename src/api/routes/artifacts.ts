@@ -5,6 +5,7 @@ import { InvalidArtifactKeyError } from '../../artifacts/store';
 import { parseByteRange } from '../byte-range';
 import type { JobReader } from '../job-reader';
 import { HttpProblem } from '../problem';
+import { jobIdParam } from './params';
 
 const artifactPath = (id: string, name: string) => `/v1/jobs/${encodeURIComponent(id)}/artifacts/${encodeURIComponent(name)}`;
 
@@ -28,6 +29,7 @@ async function guarded<T>(call: () => Promise<T>, notFound: () => HttpProblem): 
  */
 export function artifactsRouter(store: ArtifactStore, reader: JobReader): Router {
   const router = Router();
+  router.param('id', jobIdParam);
   const noJob = (id: string) => () => new HttpProblem(404, 'job-not-found', `no job ${id}`);
 
   router.get('/v1/jobs/:id/artifacts', async (req, res) => {

@@ -1,8 +1,10 @@
 import { Router } from 'express';
 import type { BatchService } from '../batch-service';
+import { jobIdParam } from './params';
 
 export function batchesRouter(batches: BatchService): Router {
   const router = Router();
+  router.param('id', jobIdParam);
 
   router.post('/v1/jobs/:id/retry-failed', async (req, res) => {
     const job = await batches.retryFailed(req.params.id);

@@ -1,20 +1,12 @@
 import type { Request } from 'express';
 import { HttpProblem } from '../problem';
 
-const notJson = () => new HttpProblem(415, 'unsupported-media-type', 'send the body as JSON with Content-Type: application/json');
-
-function hasBody(req: Request): boolean {
-  return Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
-}
-
-/** The parsed JSON body; 415 for anything else. */
+/**
+ * The parsed JSON body of a request that must have one; 415 when there is none. Its content type was
+ * checked before any route (`crossSiteGuard`): a body here is JSON, and an optional body is `req.body`
+ * (undefined when there is none).
+ */
 export function jsonBody(req: Request): unknown {
-  if (!req.is('application/json')) throw notJson();
+  if (!req.is('application/json')) throw new HttpProblem(415, 'unsupported-media-type', 'send the body as JSON with Content-Type: application/json');
   return req.body;
-}
-
-/** For actions whose body is optional (cancel, retry, discard): undefined when there is none. */
-export function optionalJsonBody(req: Request): unknown {
-  if (!hasBody(req)) return undefined;
-  return jsonBody(req);
 }

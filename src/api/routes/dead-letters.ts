@@ -1,19 +1,22 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { DeadLetterService } from '../dead-letters';
+import { ListingCursor } from '../job-listing';
 import { validationProblem } from '../problem';
-import { jsonBody, optionalJsonBody } from './body';
+import { jsonBody } from './body';
+import { jobIdParam } from './params';
 
 const ListDeadLettersQuery = z
   .object({
     type: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a job type name').optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().max(8_192).optional(),
+    cursor: ListingCursor.optional(),
   })
   .strict();
 
 export function deadLettersRouter(deadLetters: DeadLetterService): Router {
   const router = Router();
+  router.param('id', jobIdParam);
 
   router.get('/v1/dead-letters', async (req, res) => {
     const query = ListDeadLettersQuery.safeParse(req.query);
@@ -31,12 +34,12 @@ export function deadLettersRouter(deadLetters: DeadLetterService): Router {
   });
 
   router.post('/v1/dead-letters/:id/retry', async (req, res) => {
-    const job = await deadLetters.retry(req.params.id, optionalJsonBody(req));
+    const job = await deadLetters.retry(req.params.id, req.body);
     res.status(202).json({ ...job, retryRequested: true });
   });
 
   router.post('/v1/dead-letters/:id/discard', async (req, res) => {
-    const job = await deadLetters.discard(req.params.id, optionalJsonBody(req));
+    const job = await deadLetters.discard(req.params.id, req.body);
     res.status(202).json({ ...job, discardRequested: true });
   });
 

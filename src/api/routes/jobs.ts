@@ -4,9 +4,11 @@ import type { JobReader } from '../job-reader';
 import type { JobService } from '../job-service';
 import { validationProblem } from '../problem';
 import { jsonBody } from './body';
+import { jobIdParam } from './params';
 
 export function jobsRouter(jobs: JobService, reader: JobReader): Router {
   const router = Router();
+  router.param('id', jobIdParam);
 
   router.post('/v1/jobs', async (req, res) => {
     const idempotencyKey = req.get('idempotency-key');

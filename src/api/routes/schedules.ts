@@ -1,11 +1,11 @@
 import { Router, type Request } from 'express';
 import { ScheduleNoteRequest } from '../../schedules/schedule-request';
 import type { ScheduleService } from '../schedule-service';
-import { jsonBody, optionalJsonBody } from './body';
+import { jsonBody } from './body';
 
 /** Pause and resume take an optional `{ note }`. */
 function noteOf(req: Request): string | undefined {
-  return ScheduleNoteRequest.parse(optionalJsonBody(req))?.note;
+  return ScheduleNoteRequest.parse(req.body)?.note;
 }
 
 export function schedulesRouter(schedules: ScheduleService): Router {
