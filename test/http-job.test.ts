@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import dns from 'node:dns';
+import os from 'node:os';
+import { isPublicAddress } from '../src/activities/network-guard';
 import { startStack, type Stack } from './support/stack';
 import { startTarget, type Target } from './support/target';
 import { testEnv } from './support/temporal-env';
@@ -118,14 +121,28 @@ describe('http job: private targets', function () {
   });
 
   for (const host of ['127.0.0.1', 'localhost']) {
-    it(`refuses ${host} without JOBLINE_ALLOW_PRIVATE_TARGETS and says how to allow it`, async () => {
+    it(`refuses ${host} at submission without JOBLINE_ALLOW_PRIVATE_TARGETS (400 naming input.url)`, async () => {
       const url = endpoint.url.replace('127.0.0.1', host);
-      const { body } = await stack.submit({ type: 'http', input: { url } });
-      const job = await stack.waitFor(body.id, (j) => j.status === 'dead_lettered');
-      assert.equal(job.lastError?.type, 'TargetNotAllowed');
-      assert.match(job.lastError?.message ?? '', /JOBLINE_ALLOW_PRIVATE_TARGETS=1/);
-      assert.equal(job.attempts, 1);
+      const { status, body } = await stack.submit({ type: 'http', input: { url } });
+      assert.equal(status, 400, JSON.stringify(body));
+      assert.deepEqual((body.errors as Array<{ field: string }>).map((e) => e.field), ['input.url']);
       assert.equal(endpoint.calls.length, 0);
     });
   }
+
+  it('refuses at connect time a name that resolves to a private address, and says how to allow it', async function () {
+    // The machine's own name is no literal, so it passes submission; /etc/hosts or DNS maps it to a
+    // loopback or private address on every machine this suite runs on (skipped where it does not resolve).
+    const name = os.hostname();
+    const resolved = await dns.promises.lookup(name).catch(() => undefined);
+    if (!resolved || isPublicAddress(resolved.address)) this.skip();
+    const url = endpoint.url.replace('127.0.0.1', name);
+    const { status, body } = await stack.submit({ type: 'http', input: { url } });
+    assert.equal(status, 202, JSON.stringify(body));
+    const job = await stack.waitFor(body.id, (j) => j.status === 'dead_lettered');
+    assert.equal(job.lastError?.type, 'TargetNotAllowed');
+    assert.match(job.lastError?.message ?? '', /JOBLINE_ALLOW_PRIVATE_TARGETS=1/);
+    assert.equal(job.attempts, 1);
+    assert.equal(endpoint.calls.length, 0);
+  });
 });
