@@ -5,6 +5,7 @@ import { webUiUrl, type Config } from '../config';
 import type { LevelWithSilent } from 'pino';
 import { createArtifactStore, type ArtifactStore } from '../artifacts';
 import { loadConfig } from '../config';
+import { sourceAccessFrom, type SourceAccess } from '../jobs/admission';
 import { logger, type Logger } from '../logger';
 import { DeadLetterService } from './dead-letters';
 import { JobReader } from './job-reader';
@@ -32,6 +33,8 @@ export interface AppOptions {
   uiUrl?: string;
   /** Where report artifacts are read from; by default the store the environment configures. */
   artifacts?: ArtifactStore;
+  /** Files and tables jobs may name, checked at submission; unset: only the worker checks them. */
+  sourceAccess?: SourceAccess;
 }
 
 /** The API's options as every Jobline process builds them from its Config. */
@@ -43,6 +46,7 @@ export function appOptionsFrom(config: Config, client: Client): AppOptions {
     logger,
     bodyLimitBytes: config.api.bodyLimitBytes,
     uiUrl: webUiUrl(config),
+    sourceAccess: sourceAccessFrom(config),
   };
 }
 
@@ -52,7 +56,7 @@ export function createApp(options: AppOptions): express.Express {
   const reader = new JobReader(client, { namespace: options.namespace, uiUrl: options.uiUrl });
   const artifacts = options.artifacts ?? createArtifactStore(loadConfig().artifacts);
   const batches = new BatchService(reader, artifacts, options.taskQueue);
-  const jobs = new JobService(reader, options.taskQueue, batches);
+  const jobs = new JobService(reader, options.taskQueue, batches, options.sourceAccess);
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');

@@ -5,6 +5,7 @@ import { createArtifactStore } from '../../src/artifacts';
 import { listen, type RunningServer } from '../../src/api/server';
 import type { JobView } from '../../src/api/job-view';
 import { loadConfig, type Config } from '../../src/config';
+import { sourceAccessFrom } from '../../src/jobs/admission';
 import { logger } from '../../src/logger';
 import { createJoblineWorker } from '../../src/worker';
 import { testEnv } from './temporal-env';
@@ -64,6 +65,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     bodyLimitBytes: config.api.bodyLimitBytes,
     uiUrl: 'http://ui.test',
     artifacts: createArtifactStore(config.artifacts),
+    sourceAccess: sourceAccessFrom(config),
   });
   const server: RunningServer = await listen(app, '127.0.0.1', 0);
 
