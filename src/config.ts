@@ -1,12 +1,16 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { S3StoreOptions } from './artifacts/s3-store';
+import type { TablePolicy } from './tables/table-access';
 
 /** `1`/`true`/`yes` and `0`/`false`/`no`, so that `FOO=0` means false (z.coerce.boolean would say true). */
 const flag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
   .default('0')
   .transform((value) => ['1', 'true', 'yes'].includes(value));
+
+/** A lower-case SQL identifier, as Jobline quotes table and schema names. */
+const SqlIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier');
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -56,6 +60,15 @@ export const EnvSchema = z.object({
   JOBLINE_DATABASE_URL: z.string().min(1).default('postgres://postgres@127.0.0.1:5432/test'),
   JOBLINE_REPORT_SOURCE_DIR: z.string().min(1).default('data/demo'),
   JOBLINE_REPORT_CHECKPOINT_MS: positiveInt.max(600_000).default(1_000),
+  // Tables that reports, batch queries and pg-upsert may name (src/tables/table-access.ts).
+  JOBLINE_PG_SCHEMA: SqlIdentifier.refine((name) => !/^pg_/.test(name) && name !== 'information_schema', {
+    error: 'must not be a system schema (pg_*, information_schema)',
+  }).default('public'),
+  JOBLINE_PG_TABLES: z
+    .string()
+    .transform((list) => list.split(',').map((name) => name.trim()).filter(Boolean))
+    .pipe(z.array(SqlIdentifier).min(1, 'list at least one table, or leave unset for every table of JOBLINE_PG_SCHEMA'))
+    .optional(),
   JOBLINE_ARTIFACT_STORE: z.enum(['fs', 's3']).default('fs'),
   JOBLINE_ARTIFACT_DIR: z.string().min(1).default('data/artifacts'),
   JOBLINE_S3_ENDPOINT: z.url().optional(),
@@ -116,6 +129,8 @@ export interface ReportsConfig {
   sourceDir: string;
   /** How often a running report heartbeats its checkpoint. */
   checkpointIntervalMs: number;
+  /** The tables reports and batches may read or write (JOBLINE_PG_SCHEMA, JOBLINE_PG_TABLES). */
+  tables: TablePolicy;
 }
 
 export type ArtifactsConfig =
@@ -201,6 +216,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       databaseUrl: env.JOBLINE_DATABASE_URL,
       sourceDir: path.resolve(PROJECT_ROOT, env.JOBLINE_REPORT_SOURCE_DIR),
       checkpointIntervalMs: env.JOBLINE_REPORT_CHECKPOINT_MS,
+      tables: { schema: env.JOBLINE_PG_SCHEMA, ...(env.JOBLINE_PG_TABLES ? { tables: env.JOBLINE_PG_TABLES } : {}) },
     },
     artifacts,
   };

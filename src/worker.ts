@@ -52,6 +52,7 @@ export function activityDeps(config: Config): ActivityDeps {
     sourceDir: config.reports.sourceDir,
     checkpointIntervalMs: config.reports.checkpointIntervalMs,
     pgPool: lazyPool(config.reports.databaseUrl),
+    tables: config.reports.tables,
     artifacts: createArtifactStore(config.artifacts),
   };
 }

@@ -134,10 +134,9 @@ describe('batch sources: files, PostgreSQL, continue-as-new (real dev server, re
     assert.deepEqual(check, { n: 500, keys: 500, writes: 1, north: true, cents: expected.cents });
   });
 
-  it('a missing source file dead-letters the batch with the reason', async () => {
+  it('a missing source file is refused at submission with the reason (source-files.test.ts covers the worker’s check)', async () => {
     const res = await stack.submit({ type: 'batch', input: { handler: 'noop', source: { type: 'ndjson', path: 'missing.ndjson' } } });
-    const parked = await stack.waitFor(res.body.id, (j) => j.status === 'dead_lettered');
-    assert.equal(parked.lastError?.type, 'InvalidBatchSource');
-    assert.match(parked.lastError?.message ?? '', /no such source file: missing.ndjson/);
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.match(JSON.stringify(res.body), /input\.source\.path: no such source file: missing.ndjson/);
   });
 });

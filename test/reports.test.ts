@@ -213,8 +213,14 @@ describe('report job: sources, numbers, validation (real dev server, real Postgr
     });
   }
 
-  it('dead-letters a report over a missing file or table without retrying', async () => {
-    for (const source of [{ type: 'csv', path: 'missing.csv' }, { type: 'postgres', table: 'jobline_no_such_table' }]) {
+  it('refuses a report over a missing file at submission', async () => {
+    const { status, body } = await stack.submit({ type: 'report', input: { report: 'sales-summary', source: { type: 'csv', path: 'missing.csv' } } });
+    assert.equal(status, 400, JSON.stringify(body));
+    assert.match(JSON.stringify(body), /input\.source\.path: no such source file: missing.csv/);
+  });
+
+  it('dead-letters a report over a missing table without retrying', async () => {
+    for (const source of [{ type: 'postgres', table: 'jobline_no_such_table' }]) {
       const { body } = await stack.submit({ type: 'report', input: { report: 'sales-summary', source } });
       const job = await stack.waitFor(body.id, (j) => j.status === 'dead_lettered');
       assert.equal(job.attempts, 1);

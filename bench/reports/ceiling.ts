@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../../src/config';
 import { lazyPool } from '../../src/reports/sources/pg-pool';
 import { openSource } from '../../src/reports/sources/open-source';
 import { salesSummary } from '../../src/reports/sales-summary';
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
   const source = JSON.parse(values.source ?? '{}') as ReportSource;
   const pgPool = lazyPool(values['database-url'] ?? '');
   const prepared = salesSummary.prepare(salesSummary.params.parse({}));
-  const rows = openSource(source, prepared.filter, { sourceDir: values['source-dir'] ?? '', pgPool });
+  const rows = openSource(source, prepared.filter, { sourceDir: values['source-dir'] ?? '', pgPool, tables: loadConfig().reports.tables });
   const aggregator = prepared.aggregator();
   const started = process.hrtime.bigint();
   let scanned = 0;

@@ -5,6 +5,7 @@ import { webUiUrl, type Config } from '../config';
 import type { LevelWithSilent } from 'pino';
 import { createArtifactStore, type ArtifactStore } from '../artifacts';
 import { loadConfig } from '../config';
+import { sourceAccessFrom, type SourceAccess } from '../jobs/admission';
 import { logger, type Logger } from '../logger';
 import { DeadLetterService } from './dead-letters';
 import { JobReader } from './job-reader';
@@ -43,6 +44,8 @@ export interface AppOptions {
   schedules?: Config['schedules'];
   /** Which Host and Origin headers are the API's own (JOBLINE_ALLOWED_HOSTS, JOBLINE_PUBLIC_URL, JOBLINE_API_HOST). */
   requestGuard?: RequestGuardOptions;
+  /** Files and tables jobs may name, checked at submission; unset: only the worker checks them. */
+  sourceAccess?: SourceAccess;
 }
 
 /** The API's options as every Jobline process builds them from its Config. */
@@ -58,6 +61,7 @@ export function appOptionsFrom(config: Config, client: Client): AppOptions {
     temporalDeadlineMs: config.api.temporalDeadlineMs,
     schedules: config.schedules,
     requestGuard: { allowedHosts: config.api.allowedHosts, publicUrl: config.api.publicUrl, bindHost: config.api.host },
+    sourceAccess: sourceAccessFrom(config),
   };
 }
 
@@ -68,7 +72,7 @@ export function createApp(options: AppOptions): express.Express {
   const artifacts = options.artifacts ?? createArtifactStore(loadConfig().artifacts);
   const batches = new BatchService(reader, artifacts, options.taskQueue);
   const allowPrivateTargets = options.allowPrivateTargets ?? false;
-  const jobs = new JobService(reader, options.taskQueue, batches, { allowPrivateTargets });
+  const jobs = new JobService(reader, options.taskQueue, batches, { targets: { allowPrivateTargets }, access: options.sourceAccess });
   const env = options.temporalDeadlineMs === undefined || !options.schedules ? loadConfig() : undefined;
   const health = new TemporalHealth(client.connection, options.namespace, options.temporalDeadlineMs ?? env!.api.temporalDeadlineMs);
   const scheduleLimits = options.schedules ?? env!.schedules;

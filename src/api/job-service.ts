@@ -3,9 +3,11 @@ import {
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
 } from '@temporalio/client';
+import type { SourceAccess } from '../jobs/admission';
 import type { JobMemo } from '../workflows/job-state';
 import { getPipelineStateQuery, type PipelineNodeState } from '../workflows/messages';
 import type { PipelineResult } from '../workflows/run-pipeline';
+import { admitJob } from './admit-job';
 import type { BatchService } from './batch-service';
 import type { JobReader } from './job-reader';
 import { jobLinks, TERMINAL_STATUSES, type JobView } from './job-view';
@@ -29,11 +31,16 @@ export class JobService {
     private readonly reader: JobReader,
     private readonly taskQueue: string,
     private readonly batches?: BatchService,
-    private readonly targets: TargetPolicy = { allowPrivateTargets: false },
+    private readonly admission: {
+      targets?: TargetPolicy;
+      /** When given, the files and tables a job names are checked before it starts (admitJob). */
+      access?: SourceAccess;
+    } = {},
   ) {}
 
   async submit(body: unknown, headers: SubmitHeaders): Promise<SubmitOutcome> {
-    const prepared = prepareJob(body, headers, this.targets);
+    const prepared = prepareJob(body, headers, this.admission.targets ?? { allowPrivateTargets: false });
+    if (this.admission.access) await admitJob(prepared, this.admission.access);
     const { spec, idempotencyKey } = prepared;
     if (spec.dependsOn) await this.checkDependencies(spec.dependsOn);
     try {

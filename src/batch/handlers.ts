@@ -11,6 +11,8 @@ export interface BatchHandlerDefinition<Input extends z.ZodType = z.ZodType, Ite
   description: string;
   input: Input;
   item: Item;
+  /** The tables `input` names, by field: the API refuses one the table policy does not allow before anything starts. */
+  tables?(input: z.output<Input>): Array<{ field: string; table: string }>;
 }
 
 export function defineBatchHandler<Input extends z.ZodType, Item extends z.ZodType>(
@@ -68,6 +70,7 @@ export const pgUpsert = defineBatchHandler({
   description: 'Upserts each item (an object) into a PostgreSQL table by its key field: idempotent, so a re-run chunk never duplicates a row.',
   input: PgUpsertInput,
   item: z.record(z.string(), z.unknown(), { error: 'must be a JSON object' }),
+  tables: ({ table }) => [{ field: 'table', table }],
 });
 
 export const noop = defineBatchHandler({

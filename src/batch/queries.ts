@@ -1,6 +1,6 @@
-import { escapeIdentifier } from 'pg';
 import { z } from 'zod';
-import { TableName } from '../jobs/fields';
+import { SqlText, TableName } from '../jobs/fields';
+import { qualifiedTable, type TablePolicy } from '../tables/table-access';
 import { checkedRow } from '../reports/sources/file-source';
 import { ORDER_SELECT, orderFilterSql } from '../reports/sources/postgres-source';
 
@@ -22,7 +22,10 @@ export interface BatchQueryDefinition<Params extends z.ZodType = z.ZodType> {
   name: string;
   description: string;
   params: Params;
-  build(params: z.output<Params>): BuiltQuery;
+  /** Names tables through `tables` (qualifiedTable), which throws TableUnavailableError for a refused one. */
+  build(params: z.output<Params>, tables: TablePolicy): BuiltQuery;
+  /** The tables `params` name, by field: the API refuses one the policy does not allow before anything starts. */
+  tables(params: z.output<Params>): Array<{ field: string; table: string }>;
   /** One row (in `select` order) → the item the handler gets. */
   toItem(row: unknown[]): unknown;
 }
@@ -40,7 +43,7 @@ const OrdersParams = z
     from: IsoDate.optional(),
     /** First day excluded (UTC). */
     to: IsoDate.optional(),
-    regions: z.array(z.string().min(1).max(64)).min(1).max(100).optional(),
+    regions: z.array(SqlText.min(1).max(64)).min(1).max(100).optional(),
   })
   .strict()
   .refine((p) => !p.from || !p.to || p.from < p.to, { error: 'must be after `from`', path: ['to'] });
@@ -49,11 +52,12 @@ export const ordersQuery = defineBatchQuery({
   name: 'orders',
   description: 'Orders (the report demo table, or another with its columns), filtered by date range and regions; items are order objects.',
   params: OrdersParams,
-  build: ({ table, ...filter }) => {
+  build: ({ table, ...filter }, tables) => {
     const { clauses, values } = orderFilterSql(filter);
-    return { from: escapeIdentifier(table), select: ORDER_SELECT, key: 'id', where: clauses, values };
+    return { from: qualifiedTable(tables, table), select: ORDER_SELECT, key: 'id', where: clauses, values };
   },
   toItem: (row) => checkedRow(row),
+  tables: ({ table }) => [{ field: 'table', table }],
 });
 
 export const BATCH_QUERIES: readonly BatchQueryDefinition[] = [ordersQuery as unknown as BatchQueryDefinition];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { findBatchHandler, BATCH_HANDLERS } from '../batch/handlers';
 import { BATCH_QUERIES, findBatchQuery } from '../batch/queries';
 import type { BatchPlan, BatchSource } from '../batch/types';
+import { sourceFileIssues, tableIssues, type AdmissionIssue, type SourceAccess } from './admission';
 import { defineJobType } from './define';
 import { SourcePath } from './fields';
 
@@ -92,12 +93,29 @@ function addIssues(ctx: z.RefinementCtx, prefix: Array<string | number>, parsed:
   }
 }
 
+/** The batch's source file and the tables its query and handler name, against this deployment. */
+async function admitBatch(plan: BatchPlan, access: SourceAccess): Promise<AdmissionIssue[]> {
+  const issues: AdmissionIssue[] = [];
+  const { source } = plan;
+  if (source.type === 'csv' || source.type === 'ndjson') issues.push(...(await sourceFileIssues(access, source.path, ['source', 'path'])));
+  if (source.type === 'postgres') {
+    for (const { field, table } of findBatchQuery(source.query)?.tables(source.params) ?? []) {
+      issues.push(...tableIssues(access, table, ['source', 'params', field]));
+    }
+  }
+  for (const { field, table } of findBatchHandler(plan.handler)?.tables?.(plan.handlerInput) ?? []) {
+    issues.push(...tableIssues(access, table, ['handlerInput', field]));
+  }
+  return issues;
+}
+
 export const batchJob = defineJobType({
   type: 'batch',
   description:
     'Processes many items under one job id: inline items or a source (CSV/NDJSON file, named PostgreSQL query), in chunks with bounded parallelism, through a named per-item handler. Failed items are recorded and can be retried alone.',
   input: BatchJobInput,
   workflow: 'runBatch',
+  admit: admitBatch,
   defaults: {
     // Per chunk: a chunk's attempts run out only when something beyond its items is broken.
     maxAttempts: 5,

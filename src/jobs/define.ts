@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { AdmissionIssue, SourceAccess } from './admission';
 import type { RetrySettings } from './spec';
 
 /** Defaults a job type gives every job; a request may override most of them. */
@@ -23,6 +24,11 @@ export interface JobTypeDefinition<Schema extends z.ZodType = z.ZodType> {
   /** The workflow that runs the job: `runJob` (the default: one activity under a retry policy) or a composite one. */
   workflow?: string;
   defaults: JobDefaults;
+  /**
+   * Checks that need the deployment, not just the schema: files and tables the input names. Run by the API
+   * after the schema (its issues are 400s); the worker checks the same things again when it opens them.
+   */
+  admit?(input: z.output<Schema>, access: SourceAccess): Promise<AdmissionIssue[]>;
 }
 
 export const BASE_DEFAULTS: JobDefaults = {
@@ -42,6 +48,7 @@ export function defineJobType<Schema extends z.ZodType>(definition: {
   input: Schema;
   activity?: string;
   workflow?: string;
+  admit?(input: z.output<Schema>, access: SourceAccess): Promise<AdmissionIssue[]>;
   defaults?: Partial<Omit<JobDefaults, 'retry'>> & { retry?: Partial<RetrySettings> };
 }): JobTypeDefinition<Schema> {
   const { defaults = {}, ...rest } = definition;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { REPORTS } from '../reports';
+import { sourceFileIssues, tableIssues, type AdmissionIssue, type SourceAccess } from './admission';
 import { defineJobType } from './define';
 import { SourcePath, TableName } from './fields';
 
@@ -32,12 +33,20 @@ const variants = REPORTS.map((report) =>
 export const ReportJobInput = z.discriminatedUnion('report', variants as unknown as [(typeof variants)[number], ...(typeof variants)[number][]]);
 export type ReportJobInput = z.output<typeof ReportJobInput>;
 
+/** The report's source file or table, against this deployment. */
+async function admitReport(input: ReportJobInput, access: SourceAccess): Promise<AdmissionIssue[]> {
+  const { source } = input;
+  if (source.type === 'postgres') return tableIssues(access, source.table, ['source', 'table']);
+  return sourceFileIssues(access, source.path, ['source', 'path']);
+}
+
 export const reportJob = defineJobType({
   type: 'report',
   description:
     'Runs a named report (GET /v1/reports) over a CSV/NDJSON file or a PostgreSQL table; streams, checkpoints, and stores CSV, JSON and HTML artifacts.',
   input: ReportJobInput,
   activity: 'runReport',
+  admit: admitReport,
   defaults: {
     maxAttempts: 5,
     attemptTimeoutMs: 6 * 60 * 60_000,

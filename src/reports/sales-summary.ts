@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SqlText } from '../jobs/fields';
 import { defineReport, type Aggregator, type Cell, type OrderRow, type ReportOutput } from './definition';
 import { QuantileSketch, type SketchSnapshot } from './quantile-sketch';
 
@@ -11,7 +12,7 @@ export const SalesSummaryParams = z
     /** First day excluded (UTC). */
     to: IsoDate.optional(),
     /** Only these regions; all when absent. */
-    regions: z.array(z.string().min(1).max(64)).min(1).max(100).optional(),
+    regions: z.array(SqlText.min(1).max(64)).min(1).max(100).optional(),
     /** Rows in the top-products table. */
     topProducts: z.number().int().min(1).max(100).default(10),
   })

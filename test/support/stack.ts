@@ -5,6 +5,7 @@ import { createArtifactStore } from '../../src/artifacts';
 import { listen, type RunningServer } from '../../src/api/server';
 import type { JobView } from '../../src/api/job-view';
 import { loadConfig, type Config } from '../../src/config';
+import { sourceAccessFrom } from '../../src/jobs/admission';
 import { logger } from '../../src/logger';
 import { createJoblineWorker } from '../../src/worker';
 import { testEnv } from './temporal-env';
@@ -68,6 +69,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     temporalDeadlineMs: config.api.temporalDeadlineMs,
     schedules: config.schedules,
     requestGuard: { allowedHosts: config.api.allowedHosts, publicUrl: config.api.publicUrl, bindHost: config.api.host },
+    sourceAccess: sourceAccessFrom(config),
   });
   const server: RunningServer = await listen(app, '127.0.0.1', 0);
 

@@ -1,7 +1,6 @@
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
-import path from 'node:path';
-import { FileRowSource } from '../../reports/sources/file-source';
+import type { FileHandle } from 'node:fs/promises';
+import { excerpt } from '../../files/excerpt';
+import { openInside, SourceFileRefusedError } from '../../files/open-inside';
 import { splitCsvLine } from '../../reports/sources/parse-line';
 import type { ChunkRef, PlanCursor, PlanPage } from '../types';
 import { invalidBatchSource, type BatchItem, type ItemSource } from './item-source';
@@ -18,25 +17,17 @@ interface Line {
 /**
  * Items from a CSV file (a header line, then one object per line with the header's names) or an NDJSON file
  * (one JSON value per line). Chunks are byte ranges of whole lines, so reading one never scans the lines
- * before it. Blank lines are not items.
+ * before it. Blank lines are not items. Every pass opens the file with openInside: it (and any link on the
+ * way) must stay inside the source directory.
  */
 export class FileItemSource implements ItemSource {
-  private readonly file: string;
-
   constructor(
-    sourceDir: string,
+    private readonly sourceDir: string,
     private readonly relative: string,
     private readonly format: 'csv' | 'ndjson',
-  ) {
-    try {
-      this.file = FileRowSource.resolve(sourceDir, relative);
-    } catch (err) {
-      throw invalidBatchSource((err as Error).message);
-    }
-  }
+  ) {}
 
   async plan(cursor: PlanCursor, chunkSize: number, maxChunks: number, first: boolean): Promise<PlanPage> {
-    await this.ensureExists();
     const readsHeader = first && this.format === 'csv';
     let header: string[] | undefined;
     const chunks: ChunkRef[] = [];
@@ -54,7 +45,7 @@ export class FileItemSource implements ItemSource {
       count = 0;
     };
     let exhausted = true;
-    read: for await (const batch of lineBatches(this.file, start)) {
+    read: for await (const batch of lineBatches(await this.open(), start)) {
       for (const line of batch) {
         end = line.end;
         if (readsHeader && header === undefined) {
@@ -81,9 +72,8 @@ export class FileItemSource implements ItemSource {
 
   async read(ref: ChunkRef, header?: string[]): Promise<BatchItem[]> {
     if (ref.range.kind !== 'file') throw invalidBatchSource(`chunk ${ref.index} is not a file chunk`);
-    await this.ensureExists();
     const items: BatchItem[] = [];
-    for await (const batch of lineBatches(this.file, ref.range.start, ref.range.end)) {
+    for await (const batch of lineBatches(await this.open(), ref.range.start, ref.range.end)) {
       for (const line of batch) {
         if (line.text.length === 0) continue;
         const position = ref.first + items.length;
@@ -94,10 +84,9 @@ export class FileItemSource implements ItemSource {
   }
 
   async count(): Promise<number> {
-    await this.ensureExists();
     let items = 0;
     let skipHeader = this.format === 'csv';
-    for await (const batch of lineBatches(this.file, 0)) {
+    for await (const batch of lineBatches(await this.open(), 0)) {
       for (const line of batch) {
         if (skipHeader) skipHeader = false;
         else if (line.text.length > 0) items += 1;
@@ -111,7 +100,7 @@ export class FileItemSource implements ItemSource {
       try {
         return { value: JSON.parse(text) as unknown };
       } catch {
-        return { value: undefined, error: `not a JSON line: ${text.slice(0, 80)}` };
+        return { value: undefined, error: `not a JSON line: ${excerpt(text)}` };
       }
     }
     const fields = splitCsvLine(text);
@@ -122,20 +111,26 @@ export class FileItemSource implements ItemSource {
     return { value: Object.fromEntries(header.map((name, i) => [name, fields[i]])) };
   }
 
-  private async ensureExists(): Promise<void> {
-    await fsp.access(this.file).catch(() => {
-      throw invalidBatchSource(`no such source file: ${path.basename(this.file)}`);
-    });
+  /** A refusal (missing, a directory, outside the source directory) fails the batch; EMFILE and the like are retried. */
+  private async open(): Promise<FileHandle> {
+    try {
+      return await openInside(this.sourceDir, this.relative);
+    } catch (err) {
+      throw err instanceof SourceFileRefusedError ? invalidBatchSource(err.message) : err;
+    }
   }
 }
 
 /**
- * The lines of `file` from byte `start` (a line start) to `end` (exclusive), with the offset after each,
- * a read buffer's worth at a time: one promise per buffer rather than per line.
+ * The lines of the open `file` from byte `start` (a line start) to `end` (exclusive), with the offset after
+ * each, a read buffer's worth at a time: one promise per buffer rather than per line. Closes the file.
  */
-async function* lineBatches(file: string, start: number, end?: number): AsyncIterable<Line[]> {
-  if (end !== undefined && end <= start) return;
-  const stream = fs.createReadStream(file, { start, ...(end !== undefined ? { end: end - 1 } : {}), highWaterMark: READ_BYTES });
+async function* lineBatches(file: FileHandle, start: number, end?: number): AsyncIterable<Line[]> {
+  if (end !== undefined && end <= start) {
+    await file.close();
+    return;
+  }
+  const stream = file.createReadStream({ start, ...(end !== undefined ? { end: end - 1 } : {}), highWaterMark: READ_BYTES });
   let rest: Buffer = Buffer.alloc(0);
   let offset = start;
   for await (const chunk of stream as AsyncIterable<Buffer>) {

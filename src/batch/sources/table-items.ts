@@ -1,9 +1,9 @@
 import type { Pool } from 'pg';
+import { isUndefinedTable, TABLE_UNAVAILABLE, TableUnavailableError, type TablePolicy } from '../../tables/table-access';
 import { findBatchQuery, type BuiltQuery } from '../queries';
 import type { ChunkRef, PlanCursor, PlanPage } from '../types';
 import { invalidBatchSource, type BatchItem, type ItemSource } from './item-source';
 
-const UNDEFINED_TABLE = '42P01';
 const UNDEFINED_COLUMN = '42703';
 
 /**
@@ -18,6 +18,7 @@ export class TableItemSource implements ItemSource {
 
   constructor(
     private readonly pool: Pool,
+    tables: TablePolicy,
     name: string,
     params: unknown,
   ) {
@@ -25,7 +26,11 @@ export class TableItemSource implements ItemSource {
     if (!definition) throw invalidBatchSource(`unknown batch query "${name}"`);
     const parsed = definition.params.safeParse(params);
     if (!parsed.success) throw invalidBatchSource(`batch query "${name}": ${parsed.error.issues.map((i) => i.message).join('; ')}`);
-    this.query = definition.build(parsed.data);
+    try {
+      this.query = definition.build(parsed.data, tables);
+    } catch (err) {
+      throw err instanceof TableUnavailableError ? unavailable() : err;
+    }
     this.toItem = definition.toItem;
   }
 
@@ -90,9 +95,14 @@ export class TableItemSource implements ItemSource {
     try {
       return (await this.pool.query<Row>({ text, values, rowMode: 'array' })).rows;
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === UNDEFINED_TABLE || code === UNDEFINED_COLUMN) throw invalidBatchSource(`batch source: ${(err as Error).message}`);
+      // A missing table answers exactly as a forbidden one; a missing column only exists in an allowed table.
+      if (isUndefinedTable(err)) throw unavailable();
+      if ((err as { code?: string }).code === UNDEFINED_COLUMN) throw invalidBatchSource(`batch source: ${(err as Error).message}`);
       throw err; // connection trouble and the like: the attempt is retried
     }
   }
+}
+
+function unavailable() {
+  return invalidBatchSource(`source.params.table ${TABLE_UNAVAILABLE}`);
 }

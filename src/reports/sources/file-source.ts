@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
-import path from 'node:path';
+import { excerpt } from '../../files/excerpt';
+import { openInside, SourceFileRefusedError } from '../../files/open-inside';
 import { ORDER_COLUMNS, matchesFilter, type OrderFilter, type OrderRow } from '../definition';
 import { splitCsvLine } from './parse-line';
 import { invalidSource, type RowBatch, type RowSource, type SourcePosition } from './source';
@@ -12,22 +11,16 @@ export type FileFormat = 'csv' | 'ndjson';
 
 /**
  * Orders from a CSV (with a header line) or NDJSON file, read in chunks of whole lines. Positions are byte
- * offsets of line starts, so a resumed read opens the file at the offset and skips nothing twice.
+ * offsets of line starts, so a resumed read opens the file at the offset and skips nothing twice. The file
+ * is opened with openInside: it (and any link on the way) must stay inside the source directory.
  */
 export class FileRowSource implements RowSource {
   constructor(
-    private readonly file: string,
+    private readonly sourceDir: string,
+    private readonly relative: string,
     private readonly format: FileFormat,
     private readonly filter: OrderFilter,
   ) {}
-
-  /** Resolves `relative` inside `root`, refusing paths that leave it. */
-  static resolve(root: string, relative: string): string {
-    const base = path.resolve(root);
-    const file = path.resolve(base, relative);
-    if (!file.startsWith(base + path.sep)) throw invalidSource(`source path "${relative}" leaves the source directory`);
-    return file;
-  }
 
   async total(): Promise<number | undefined> {
     return undefined; // counting lines would cost a full pass
@@ -35,14 +28,15 @@ export class FileRowSource implements RowSource {
 
   async *batches(from: SourcePosition | undefined): AsyncIterable<RowBatch> {
     if (from && from.kind !== 'file') throw invalidSource('checkpoint is not for a file source');
-    await fsp.access(this.file).catch(() => {
-      throw invalidSource(`no such source file: ${path.basename(this.file)}`);
+    const handle = await openInside(this.sourceDir, this.relative).catch((err: unknown) => {
+      throw err instanceof SourceFileRefusedError ? invalidSource(err.message) : err;
     });
     let header = from?.header ?? (this.format === 'csv' ? undefined : [...ORDER_COLUMNS]);
     let offset = from?.offset ?? 0;
     let toRow = header ? rowReader(this.format, header) : undefined;
     let rest: Buffer = Buffer.alloc(0);
-    const stream = fs.createReadStream(this.file, { start: offset, highWaterMark: CHUNK_BYTES });
+    // The stream owns the handle: it closes it at the end, or when the consumer stops early.
+    const stream = handle.createReadStream({ start: offset, highWaterMark: CHUNK_BYTES });
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       const buffer = rest.length ? Buffer.concat([rest, chunk]) : chunk;
       const end = buffer.lastIndexOf(NEWLINE);
@@ -90,7 +84,7 @@ function rowReader(format: FileFormat, header: string[]): (line: string) => Orde
       try {
         value = JSON.parse(line) as Record<string, unknown>;
       } catch {
-        throw invalidSource(`not a JSON line: ${line.slice(0, 80)}`);
+        throw invalidSource(`not a JSON line: ${excerpt(line)}`);
       }
       return checkedRow(ORDER_COLUMNS.map((column) => value[column]));
     };
@@ -119,7 +113,7 @@ export function checkedRow(values: unknown[]): OrderRow {
     amountCents: Number(amountCents),
   };
   if (!Number.isSafeInteger(row.id) || !Number.isSafeInteger(row.amountCents) || row.amountCents <= 0 || !Number.isFinite(row.quantity) || !/^\d{4}-\d{2}-\d{2}/.test(row.orderedAt)) {
-    throw invalidSource(`bad order row: ${JSON.stringify(values).slice(0, 200)}`);
+    throw invalidSource(`bad order row: ${excerpt(JSON.stringify(values))}`);
   }
   return row;
 }

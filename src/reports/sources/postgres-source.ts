@@ -1,11 +1,10 @@
 import type { Pool } from 'pg';
-import { escapeIdentifier } from 'pg';
+import { isUndefinedTable, qualifiedTable, TABLE_UNAVAILABLE, TableUnavailableError, type TablePolicy } from '../../tables/table-access';
 import type { OrderFilter } from '../definition';
 import { checkedRow } from './file-source';
 import { invalidSource, type RowBatch, type RowSource, type SourcePosition } from './source';
 
 const BATCH_ROWS = 10_000;
-const UNDEFINED_TABLE = '42P01';
 const UNDEFINED_COLUMN = '42703';
 
 /** The SELECT list that reads an order row in ORDER_COLUMNS order (checkedRow turns it into an OrderRow). */
@@ -37,10 +36,15 @@ export class PostgresRowSource implements RowSource {
 
   constructor(
     private readonly pool: Pool,
+    tables: TablePolicy,
     table: string,
     filter: OrderFilter,
   ) {
-    this.table = escapeIdentifier(table);
+    try {
+      this.table = qualifiedTable(tables, table);
+    } catch (err) {
+      throw err instanceof TableUnavailableError ? unavailable() : err;
+    }
     const sql = orderFilterSql(filter);
     this.where.push(...sql.clauses);
     this.params.push(...sql.values);
@@ -83,9 +87,14 @@ export class PostgresRowSource implements RowSource {
       const result = await this.pool.query<Row>({ text, values, rowMode: 'array' });
       return result.rows;
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === UNDEFINED_TABLE || code === UNDEFINED_COLUMN) throw invalidSource(`source table: ${(err as Error).message}`);
+      // A missing table answers exactly as a forbidden one; a missing column only exists in an allowed table.
+      if (isUndefinedTable(err)) throw unavailable();
+      if ((err as { code?: string }).code === UNDEFINED_COLUMN) throw invalidSource(`source table: ${(err as Error).message}`);
       throw err; // connection trouble and the like: the attempt is retried
     }
   }
+}
+
+function unavailable() {
+  return invalidSource(`source.table ${TABLE_UNAVAILABLE}`);
 }

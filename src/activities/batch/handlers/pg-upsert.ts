@@ -1,14 +1,17 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { escapeIdentifier, type Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { PgUpsertInput } from '../../../batch/handlers';
+import { isUndefinedTable, qualifiedTable, TABLE_UNAVAILABLE, TableUnavailableError, type TablePolicy } from '../../../tables/table-access';
 import { itemError, type ItemHandler, type ItemResult } from '../handler';
 
 export interface PgUpsertDeps {
   pgPool(): Pool;
+  /** The tables `table` may name (JOBLINE_PG_SCHEMA, JOBLINE_PG_TABLES). */
+  tables: TablePolicy;
 }
 
-/** The table is missing or is not the shape the handler writes (docs/batch.md): no item can succeed. */
-const TARGET_ERRORS = new Set(['42P01', '42703', '42P10', '42501', '42804']);
+/** The table is not the shape the handler writes (docs/batch.md), or may not be written: no item can succeed. */
+const TARGET_ERRORS = new Set(['42703', '42P10', '42501', '42804']);
 
 interface Row {
   index: number;
@@ -40,13 +43,14 @@ export function createPgUpsertHandler(deps: PgUpsertDeps): ItemHandler<PgUpsertI
       const rows = [...latest.values()];
       if (rows.length === 0) return results;
       const pool = deps.pgPool();
+      const table = targetTable(deps.tables, input.table);
       try {
-        await upsert(pool, input.table, rows, context.jobId);
+        await upsert(pool, table, rows, context.jobId);
       } catch (err) {
         if (!isDataError(err)) throw asTargetError(err, input.table);
         for (const row of rows) {
           try {
-            await upsert(pool, input.table, [row], context.jobId);
+            await upsert(pool, table, [row], context.jobId);
           } catch (rowErr) {
             if (!isDataError(rowErr)) throw asTargetError(rowErr, input.table);
             results[row.index] = itemError(rowErr);
@@ -58,8 +62,21 @@ export function createPgUpsertHandler(deps: PgUpsertDeps): ItemHandler<PgUpsertI
   };
 }
 
-async function upsert(pool: Pool, table: string, rows: Row[], jobId: string): Promise<void> {
-  const target = escapeIdentifier(table);
+/** The schema-qualified table, checked again here: the policy may have changed since the batch was submitted. */
+function targetTable(tables: TablePolicy, name: string): string {
+  try {
+    return qualifiedTable(tables, name);
+  } catch (err) {
+    throw err instanceof TableUnavailableError ? unavailable() : err;
+  }
+}
+
+function unavailable(): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`handlerInput.table ${TABLE_UNAVAILABLE}`, 'InvalidBatchTarget');
+}
+
+/** `target` is schema-qualified and quoted (targetTable). */
+async function upsert(pool: Pool, target: string, rows: Row[], jobId: string): Promise<void> {
   await pool.query(
     `INSERT INTO ${target} AS t (item_key, payload, job_id)
      SELECT k, p, $3 FROM unnest($1::text[], $2::jsonb[]) AS u(k, p)
@@ -75,6 +92,8 @@ function isDataError(err: unknown): boolean {
 }
 
 function asTargetError(err: unknown, table: string): unknown {
+  // A missing table answers exactly as a forbidden one.
+  if (isUndefinedTable(err)) return unavailable();
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && TARGET_ERRORS.has(code)) {
     return ApplicationFailure.nonRetryable(`table "${table}" cannot take upserts: ${(err as Error).message}`, 'InvalidBatchTarget');
