@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SecretFields } from '../jobs/define';
 import { HttpJobInput } from '../jobs/http';
 import { TableName } from '../jobs/fields';
 
@@ -11,6 +12,8 @@ export interface BatchHandlerDefinition<Input extends z.ZodType = z.ZodType, Ite
   description: string;
   input: Input;
   item: Item;
+  /** The handler input's secret fields (credential headers, tokens): redacted wherever the batch's input is shown. */
+  secrets?: SecretFields;
 }
 
 export function defineBatchHandler<Input extends z.ZodType, Item extends z.ZodType>(
@@ -50,6 +53,7 @@ export const httpDeliver = defineBatchHandler({
     'Sends each item as JSON to an HTTP endpoint with an Idempotency-Key header ({jobId}:{item key}); retries 5xx/429/network errors per item, and waits behind a per-host circuit breaker while the target is down.',
   input: HttpDeliverInput,
   item: z.unknown(),
+  secrets: { headers: true },
 });
 
 export const PgUpsertInput = z

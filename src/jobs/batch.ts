@@ -97,6 +97,8 @@ export const batchJob = defineJobType({
     'Processes many items under one job id: inline items or a source (CSV/NDJSON file, named PostgreSQL query), in chunks with bounded parallelism, through a named per-item handler. Failed items are recorded and can be retried alone.',
   input: BatchJobInput,
   workflow: 'runBatch',
+  // The handler input is the handler's to describe: its declaration names the secrets (http-deliver's headers).
+  secrets: { nested: (plan) => [{ path: ['handlerInput'], declaration: findBatchHandler(String((plan as Partial<BatchPlan>).handler)) }] },
   defaults: {
     // Per chunk: a chunk's attempts run out only when something beyond its items is broken.
     maxAttempts: 5,

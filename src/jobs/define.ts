@@ -13,6 +13,33 @@ export interface JobDefaults {
   nonRetryableErrorTypes: string[];
 }
 
+/**
+ * Which parts of a job's input carry credentials. Every view, error and log line shows them as
+ * "[redacted]" (see `redact.ts`); the job itself still gets and sends the real values.
+ */
+export interface SecretFields {
+  /**
+   * Header records (name → value) whose credential headers are secret: SECRET_HEADER_NAMES plus
+   * `secretHeaders`, in any case. `true` means `input.headers`; otherwise paths to such records.
+   */
+  headers?: true | readonly string[];
+  /** Header names, beyond SECRET_HEADER_NAMES, that carry credentials for this job type (e.g. `x-signature`). */
+  secretHeaders?: readonly string[];
+  /** Fields that are secret whole (a token, a password): dot-separated paths, `*` for any key or index. */
+  paths?: readonly string[];
+  /**
+   * Inputs of other declarations inside this one (a batch's handler input, a pipeline node's input), each
+   * redacted by its own declaration; an unknown one (`declaration: undefined`) hides every credential header in it.
+   */
+  nested?: (input: unknown) => readonly NestedSecrets[];
+}
+
+export interface NestedSecrets {
+  path: ReadonlyArray<string | number>;
+  /** The job type or batch handler the value at `path` is the input of. */
+  declaration: { secrets?: SecretFields } | undefined;
+}
+
 export interface JobTypeDefinition<Schema extends z.ZodType = z.ZodType> {
   /** The name clients submit as `type`. */
   type: string;
@@ -23,6 +50,8 @@ export interface JobTypeDefinition<Schema extends z.ZodType = z.ZodType> {
   /** The workflow that runs the job: `runJob` (the default: one activity under a retry policy) or a composite one. */
   workflow?: string;
   defaults: JobDefaults;
+  /** The input's secret fields; absent when it has none. */
+  secrets?: SecretFields;
 }
 
 export const BASE_DEFAULTS: JobDefaults = {
@@ -35,13 +64,14 @@ export const BASE_DEFAULTS: JobDefaults = {
   nonRetryableErrorTypes: [],
 };
 
-/** Declares a job type in one place: name, input schema, the activity that runs it and its defaults. */
+/** Declares a job type in one place: name, input schema, the activity that runs it, its defaults and its secret fields. */
 export function defineJobType<Schema extends z.ZodType>(definition: {
   type: string;
   description: string;
   input: Schema;
   activity?: string;
   workflow?: string;
+  secrets?: SecretFields;
   defaults?: Partial<Omit<JobDefaults, 'retry'>> & { retry?: Partial<RetrySettings> };
 }): JobTypeDefinition<Schema> {
   const { defaults = {}, ...rest } = definition;
