@@ -1,5 +1,6 @@
 import { Context, CancelledFailure, ApplicationFailure } from '@temporalio/activity';
 import type { z } from 'zod';
+import { scrubSecrets, secretValues, type SecretsDeclaration } from '../jobs/redact';
 import type { AttemptContext } from '../jobs/spec';
 import type { AttemptOutcome } from '../workflows/job-state';
 import { jitteredDelayMs } from './backoff';
@@ -13,19 +14,25 @@ export interface DelayHint {
  * Wraps a job type's work as the activity the job workflow calls. It validates the input (a payload may be
  * old or come from the CLI), reports the attempt with the result, and turns every retryable error into an
  * ApplicationFailure whose `nextRetryDelay` is the jittered backoff: Temporal's retry policy has no jitter.
+ *
+ * The failure's message reaches the job's views, its dead-letter history and the worker's log, so every
+ * secret of the input (a target may echo a header back in its error body) is scrubbed from it. Without a
+ * `declaration`, every field named like a credential header (Authorization, Cookie, …) counts as secret.
  */
 export function jobAttempt<Schema extends z.ZodType, R>(
   schema: Schema,
   work: (input: z.output<Schema>, context: AttemptContext) => Promise<R>,
+  declaration?: SecretsDeclaration,
 ): (input: unknown, context: AttemptContext) => Promise<AttemptOutcome<R>> {
   return async (rawInput, context) => {
     const info = Context.current().info;
     const startedAt = new Date().toISOString();
+    const scrub = (text: string) => scrubSecrets(text, secretValues(declaration, rawInput));
     const parsed = schema.safeParse(rawInput);
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
       throw ApplicationFailure.create({
-        message: `invalid input: ${detail}`,
+        message: scrub(`invalid input: ${detail}`),
         type: 'InvalidInput',
         nonRetryable: true,
         details: [{ attempt: info.attempt }],
@@ -35,19 +42,20 @@ export function jobAttempt<Schema extends z.ZodType, R>(
       const result = await work(parsed.data, context);
       return { result, attempt: info.attempt, startedAt };
     } catch (err) {
-      throw asAttemptFailure(err, context, info.attempt);
+      throw asAttemptFailure(err, context, info.attempt, scrub);
     }
   };
 }
 
-function asAttemptFailure(err: unknown, context: AttemptContext, attempt: number): unknown {
+function asAttemptFailure(err: unknown, context: AttemptContext, attempt: number, scrub: (text: string) => string): unknown {
   if (err instanceof CancelledFailure) return err;
   const details = [{ attempt }];
   if (err instanceof ApplicationFailure && err.nonRetryable) {
-    return ApplicationFailure.create({ message: err.message, type: err.type ?? undefined, nonRetryable: true, details, cause: err.cause });
+    const cause = err.cause && scrubbedError(err.cause, scrub);
+    return ApplicationFailure.create({ message: scrub(err.message), type: err.type ?? undefined, nonRetryable: true, details, cause });
   }
   const type = err instanceof ApplicationFailure ? err.type ?? 'Error' : err instanceof Error ? err.name : 'Error';
-  const message = err instanceof Error ? err.message : String(err);
+  const message = scrub(err instanceof Error ? err.message : String(err));
   const hint = (err as DelayHint).retryAfterMs ?? 0;
   return ApplicationFailure.create({
     message,
@@ -55,4 +63,12 @@ function asAttemptFailure(err: unknown, context: AttemptContext, attempt: number
     details,
     nextRetryDelay: Math.max(jitteredDelayMs(context.retry, attempt), hint),
   });
+}
+
+/** A cause travels with its message and stack (which repeats the message): both scrubbed. */
+function scrubbedError(err: Error, scrub: (text: string) => string): Error {
+  const copy = new Error(scrub(err.message));
+  copy.name = err.name;
+  copy.stack = err.stack === undefined ? undefined : scrub(err.stack);
+  return copy;
 }

@@ -6,7 +6,7 @@ import type { LevelWithSilent } from 'pino';
 import { createArtifactStore, type ArtifactStore } from '../artifacts';
 import { loadConfig } from '../config';
 import { sourceAccessFrom, type SourceAccess } from '../jobs/admission';
-import { logger, type Logger } from '../logger';
+import { LOG_REDACTION, logger, type Logger } from '../logger';
 import { DeadLetterService } from './dead-letters';
 import { JobReader } from './job-reader';
 import { JobService } from './job-service';
@@ -82,6 +82,8 @@ export function createApp(options: AppOptions): express.Express {
   app.use(
     pinoHttp<express.Request, express.Response, never>({
       logger,
+      // Callers' own credentials (Authorization, X-Api-Key, cookies), whatever logger the app was given.
+      redact: LOG_REDACTION,
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
       customLogLevel: (_req, res, err): LevelWithSilent => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),

@@ -10,6 +10,8 @@ import type { ArtifactStore } from '../artifacts';
 import { readFailureRecord } from '../batch/failure-records';
 import { retryFailedCarry } from '../batch/rounds';
 import type { BatchProgress, BatchResult, FailedChunk } from '../batch/types';
+import { findJobType } from '../jobs';
+import { scrubSecrets, secretValues } from '../jobs/redact';
 import type { JobSpec } from '../jobs/spec';
 import { initialSearchAttributes } from '../jobs/start-attributes';
 import { JobStatusKey } from '../temporal/search-attributes';
@@ -119,6 +121,12 @@ export class BatchService {
       }
       const record = await readFailureRecord(this.artifacts, id, chunk.round, chunk.index);
       for (const failure of record?.failures ?? []) page.items.push({ chunk: chunk.index, round: chunk.round, ...failure });
+    }
+    if (page.items.length > 0) {
+      // An item's error may quote the target's answer, and a target may echo a credential header back.
+      const spec = await this.specOf(description);
+      const secrets = secretValues(findJobType(spec.type), spec.input);
+      for (const item of page.items) item.error = scrubSecrets(item.error, secrets);
     }
     return page;
   }

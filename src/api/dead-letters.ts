@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { findJobType } from '../jobs';
+import { redactInput, scrubSecrets, secretValues } from '../jobs/redact';
 import type { JobStateSnapshot } from '../workflows/job-state';
 import { discardSignal, getJobStateQuery, retrySignal } from '../workflows/messages';
 import { listJobs, type JobPage } from './job-listing';
@@ -51,7 +52,7 @@ export class DeadLetterService {
     const state = await connection
       .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => this.reader.client.workflow.getHandle(id).query(getJobStateQuery))
       .catch(() => undefined);
-    return state ? { ...view, input: state.input, deadLetterHistory: state.deadLetterHistory, round: state.round } : view;
+    return state ? detailOf(view, state) : view;
   }
 
   async retry(id: string, body: unknown): Promise<JobView> {
@@ -109,6 +110,23 @@ export class DeadLetterService {
     }
     return view;
   }
+}
+
+/**
+ * What an operator sees of a parked job: its input with the job type's secrets redacted, and its errors with
+ * any secret they repeat (a target echoing a header) scrubbed. A retry without `input` still uses the real one.
+ */
+function detailOf(view: JobView, state: JobStateSnapshot): DeadLetterDetail {
+  const jobType = findJobType(view.type);
+  const secrets = secretValues(jobType, state.input);
+  const scrub = <E extends { message: string }>(error: E): E => ({ ...error, message: scrubSecrets(error.message, secrets) });
+  return {
+    ...view,
+    ...(view.lastError ? { lastError: scrub(view.lastError) } : {}),
+    input: redactInput(jobType, state.input),
+    deadLetterHistory: state.deadLetterHistory.map(scrub),
+    round: state.round,
+  };
 }
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {

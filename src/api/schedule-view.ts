@@ -1,6 +1,8 @@
 import type { ScheduleDescription } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { z } from 'zod';
+import { findJobType } from '../jobs';
+import { redactInput } from '../jobs/redact';
 import { fromTemporalOverlap } from '../schedules/overlap';
 import { readScheduleMemo } from '../schedules/schedule-memo';
 import type { OverlapPolicy } from '../schedules/schedule-request';
@@ -99,7 +101,8 @@ export function toScheduleView(description: ScheduleDescription, links: ViewLink
 
 function jobOf(action: ScheduleDescription['action']): ScheduledJobView {
   const stored = StoredJobSpec.safeParse(action.args?.[0]);
-  if (stored.success) return stored.data;
+  // Each run gets the real input; the view shows it with the job type's secrets redacted.
+  if (stored.success) return { ...stored.data, input: redactInput(findJobType(stored.data.type), stored.data.input) };
   const typed = action.typedSearchAttributes;
   return { type: (typed instanceof TypedSearchAttributes ? typed.get(JobTypeKey) : undefined) ?? 'unknown' };
 }

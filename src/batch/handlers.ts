@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SecretFields } from '../jobs/define';
 import { HttpHeaders, HttpUrl } from '../jobs/http';
 import { TableName } from '../jobs/fields';
 
@@ -13,6 +14,8 @@ export interface BatchHandlerDefinition<Input extends z.ZodType = z.ZodType, Ite
   item: Item;
   /** The tables `input` names, by field: the API refuses one the table policy does not allow before anything starts. */
   tables?(input: z.output<Input>): Array<{ field: string; table: string }>;
+  /** The handler input's secret fields (credential headers, tokens): redacted wherever the batch's input is shown. */
+  secrets?: SecretFields;
 }
 
 export function defineBatchHandler<Input extends z.ZodType, Item extends z.ZodType>(
@@ -53,6 +56,7 @@ export const httpDeliver = defineBatchHandler({
     'Sends each item as JSON to an HTTP endpoint with an Idempotency-Key header ({jobId}:{item key}); retries 5xx/429/network errors per item, and waits behind a per-host circuit breaker while the target is down.',
   input: HttpDeliverInput,
   item: z.unknown(),
+  secrets: { headers: true },
 });
 
 export const PgUpsertInput = z

@@ -116,6 +116,8 @@ export const batchJob = defineJobType({
   input: BatchJobInput,
   workflow: 'runBatch',
   admit: admitBatch,
+  // The handler input is the handler's to describe: its declaration names the secrets (http-deliver's headers).
+  secrets: { nested: (plan) => [{ path: ['handlerInput'], declaration: findBatchHandler(String((plan as Partial<BatchPlan>).handler)) }] },
   defaults: {
     // Per chunk: a chunk's attempts run out only when something beyond its items is broken.
     maxAttempts: 5,

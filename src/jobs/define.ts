@@ -14,6 +14,33 @@ export interface JobDefaults {
   nonRetryableErrorTypes: string[];
 }
 
+/**
+ * Which parts of a job's input carry credentials. Every view, error and log line shows them as
+ * "[redacted]" (see `redact.ts`); the job itself still gets and sends the real values.
+ */
+export interface SecretFields {
+  /**
+   * Header records (name → value) whose credential headers are secret: SECRET_HEADER_NAMES plus
+   * `secretHeaders`, in any case. `true` means `input.headers`; otherwise paths to such records.
+   */
+  headers?: true | readonly string[];
+  /** Header names, beyond SECRET_HEADER_NAMES, that carry credentials for this job type (e.g. `x-signature`). */
+  secretHeaders?: readonly string[];
+  /** Fields that are secret whole (a token, a password): dot-separated paths, `*` for any key or index. */
+  paths?: readonly string[];
+  /**
+   * Inputs of other declarations inside this one (a batch's handler input, a pipeline node's input), each
+   * redacted by its own declaration; an unknown one (`declaration: undefined`) hides every credential header in it.
+   */
+  nested?: (input: unknown) => readonly NestedSecrets[];
+}
+
+export interface NestedSecrets {
+  path: ReadonlyArray<string | number>;
+  /** The job type or batch handler the value at `path` is the input of. */
+  declaration: { secrets?: SecretFields } | undefined;
+}
+
 export interface JobTypeDefinition<Schema extends z.ZodType = z.ZodType> {
   /** The name clients submit as `type`. */
   type: string;
@@ -29,6 +56,8 @@ export interface JobTypeDefinition<Schema extends z.ZodType = z.ZodType> {
    * after the schema (its issues are 400s); the worker checks the same things again when it opens them.
    */
   admit?(input: z.output<Schema>, access: SourceAccess): Promise<AdmissionIssue[]>;
+  /** The input's secret fields; absent when it has none. */
+  secrets?: SecretFields;
 }
 
 export const BASE_DEFAULTS: JobDefaults = {
@@ -41,7 +70,7 @@ export const BASE_DEFAULTS: JobDefaults = {
   nonRetryableErrorTypes: [],
 };
 
-/** Declares a job type in one place: name, input schema, the activity that runs it and its defaults. */
+/** Declares a job type in one place: name, input schema, the activity that runs it, its defaults and its secret fields. */
 export function defineJobType<Schema extends z.ZodType>(definition: {
   type: string;
   description: string;
@@ -49,6 +78,7 @@ export function defineJobType<Schema extends z.ZodType>(definition: {
   activity?: string;
   workflow?: string;
   admit?(input: z.output<Schema>, access: SourceAccess): Promise<AdmissionIssue[]>;
+  secrets?: SecretFields;
   defaults?: Partial<Omit<JobDefaults, 'retry'>> & { retry?: Partial<RetrySettings> };
 }): JobTypeDefinition<Schema> {
   const { defaults = {}, ...rest } = definition;

@@ -101,6 +101,7 @@ export const httpJob = defineJobType({
   description: 'Calls an HTTP endpoint. 2xx succeeds; 5xx, 429, timeouts and network errors are retried; other 4xx fail at once.',
   input: HttpJobInput,
   activity: 'callHttp',
+  secrets: { headers: true },
   defaults: {
     maxAttempts: 8,
     retry: { initialIntervalMs: 1_000, backoffCoefficient: 2, maxIntervalMs: 60_000, jitter: 0.2 },

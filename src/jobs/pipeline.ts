@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineJobType, type JobTypeDefinition } from './define';
+import { defineJobType, type JobTypeDefinition, type NestedSecrets } from './define';
 import { findCycle } from './pipeline-graph';
 import { resolveJobSpec } from './resolve-spec';
 import type { JobSpec } from './spec';
@@ -96,6 +96,20 @@ export function createPipelineJob(lookup: (type: string) => JobTypeDefinition | 
       'A DAG of jobs: each node is an ordinary job (own retries and dead letters) run as a child workflow once its dependencies completed.',
     input: Input,
     workflow: 'runPipeline',
+    secrets: { nested: (plan) => nodeSecrets(plan, lookup) },
     defaults: { maxAttempts: 1, timeoutMs: 7 * 24 * 60 * 60_000 },
+  });
+}
+
+/**
+ * Each node's input is redacted by its own job type's declaration: in a plan at `nodes.<i>.spec.input`, in a
+ * request as written at `nodes.<i>.input`.
+ */
+function nodeSecrets(plan: unknown, lookup: (type: string) => JobTypeDefinition | undefined): NestedSecrets[] {
+  const nodes = (plan as { nodes?: unknown } | null)?.nodes;
+  if (!Array.isArray(nodes)) return [];
+  return nodes.flatMap((node: { type?: unknown; input?: unknown; spec?: { type?: unknown } } | null, index): NestedSecrets[] => {
+    if (node?.spec) return [{ path: ['nodes', index, 'spec', 'input'], declaration: lookup(String(node.spec.type)) }];
+    return [{ path: ['nodes', index, 'input'], declaration: lookup(String(node?.type)) }];
   });
 }

@@ -3,11 +3,10 @@
  * redirect to another origin (as the Fetch standard drops `Authorization`), and redacted wherever
  * headers are shown. Plain data: safe to import anywhere, workflow code included.
  */
-export const SECRET_HEADER_NAMES: readonly string[] = ['authorization', 'cookie', 'proxy-authorization', 'x-api-key'];
+export const SECRET_HEADER_NAMES = ['authorization', 'cookie', 'proxy-authorization', 'x-api-key'] as const;
 
-const secret = new Set(SECRET_HEADER_NAMES);
-
-/** True for a credential header, whatever the case of its name. */
-export function isSecretHeader(name: string): boolean {
-  return secret.has(name.toLowerCase());
+/** True when `name` (any case) is a credential header, or one of the `extra` names a job type marks secret. */
+export function isSecretHeader(name: string, extra: readonly string[] = []): boolean {
+  const lower = name.toLowerCase();
+  return (SECRET_HEADER_NAMES as readonly string[]).includes(lower) || extra.some((other) => other.toLowerCase() === lower);
 }

@@ -1,5 +1,6 @@
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
-import type { Logger } from '../logger';
+import { DefaultLogger, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import { scrubCredentialText } from '../jobs/redact';
+import { LOG_CENSOR, type Logger } from '../logger';
 
 const LEVELS: Record<string, LogLevel> = {
   trace: 'TRACE',
@@ -12,14 +13,29 @@ const LEVELS: Record<string, LogLevel> = {
 };
 
 /**
+ * The SDK logs a whole activity task (`task`, `taskEncoded`: its payloads are the job's input, headers and
+ * all) when an activity fails to start. Our logger redacts those fields too; this holds for any logger.
+ */
+const PAYLOAD_DUMPS = ['task', 'taskEncoded'];
+
+/** What of an SDK log entry reaches our logger: no payload dumps, no credential in the message text. */
+export function forwardedEntry(message: string, meta: LogMetadata | undefined): { fields: Record<string, unknown>; message: string } {
+  const fields: Record<string, unknown> = { ...meta, source: 'temporal' };
+  for (const key of PAYLOAD_DUMPS) if (key in fields) fields[key] = LOG_CENSOR;
+  return { fields, message: scrubCredentialText(message) };
+}
+
+/**
  * Sends the SDK's logs (worker, workflow `log`, activity `log`) to our JSON logger. Must run before the
  * first worker or native connection is made; the Runtime can be installed only once per process.
+ * Pino redacts structured fields only, so the message text is scrubbed here.
  */
 export function installRuntime(logger: Logger, level: string): void {
   Runtime.install({
     logger: new DefaultLogger(LEVELS[level] ?? 'INFO', ({ level: entryLevel, message, meta }) => {
       const method = entryLevel.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
-      logger[method]({ ...meta, source: 'temporal' }, message);
+      const entry = forwardedEntry(message, meta);
+      logger[method](entry.fields, entry.message);
     }),
   });
 }
