@@ -1,4 +1,4 @@
-import { literalTargetRefusal } from '../activities/network-guard';
+import { literalTargetRefusal } from '../net/address-class';
 import { httpDeliver, type HttpDeliverInput } from '../batch/handlers';
 import type { BatchPlan } from '../batch/types';
 import { batchJob } from '../jobs/batch';
