@@ -17,6 +17,16 @@ interface SchemaTarget {
   schema: 'temporal' | 'visibility';
 }
 
+/**
+ * What runs on every `up`, after a missing database was created (`create-database`): the versioning tables
+ * (a no-op when present), then every schema version the database lacks. deploy/temporal/setup-schema.sh
+ * runs the same steps for docker-compose (test/compose.test.ts checks).
+ */
+export const SCHEMA_STEPS: ReadonlyArray<(versionedDir: string) => string[]> = [
+  () => ['setup-schema', '-v', '0.0'],
+  (versionedDir) => ['update-schema', '-d', versionedDir],
+];
+
 function targets(settings: ClusterSettings): SchemaTarget[] {
   return [
     { database: settings.database.name, schema: 'temporal' },
@@ -71,8 +81,9 @@ export async function setUpSchemas(binaries: ClusterBinaries, settings: ClusterS
       await sqlTool(binaries, settings, ['--db', database, 'create-database', '--defaultdb', 'postgres']);
       done.push(`created database ${database}`);
     }
-    await sqlTool(binaries, settings, ['--db', database, 'setup-schema', '-v', '0.0']);
-    await sqlTool(binaries, settings, ['--db', database, 'update-schema', '-d', path.join(binaries.schemaDir, schema, 'versioned')]);
+    for (const step of SCHEMA_STEPS) {
+      await sqlTool(binaries, settings, ['--db', database, ...step(path.join(binaries.schemaDir, schema, 'versioned'))]);
+    }
     done.push(`${database}: ${schema} schema up to date`);
   }
   return done;
