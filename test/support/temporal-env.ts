@@ -109,6 +109,12 @@ export function itOnDevServer(title: string, reason: string, body: Mocha.AsyncFu
   return it(title, body);
 }
 
+/** A suite that needs the full server (several server processes, a database to restart against). */
+export function describeOnCluster(title: string, reason: string, body: (this: Mocha.Suite) => void): Mocha.Suite | void {
+  if (testTemporal() !== 'cluster') return describe.skip(`${title} [cluster pass only: ${reason}]`, body);
+  return describe(title, body);
+}
+
 // The bundler logs webpack's full stats at info level; tests only want to hear about problems.
 const silentWebpackLogger = {
   log: () => undefined,

@@ -76,7 +76,7 @@ export function clusterStatus(settings: ClusterSettings): ProcessState[] {
 
 export async function frontendAnswers(settings: ClusterSettings): Promise<boolean> {
   try {
-    await waitForFrontend(settings.frontendAddress, 2_000, () => undefined);
+    await waitForFrontend(settings.frontendAddress, 10_000, () => undefined); // generous: a busy 2-core machine
     return true;
   } catch {
     return false;

@@ -23,7 +23,7 @@ export async function waitForFrontend(address: string, timeoutMs: number, isDead
     const dead = isDead();
     if (dead) throw new Error(dead);
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      const connection = await Connection.connect({ address, connectTimeout: 3_000 });
       try {
         await connection.workflowService.getSystemInfo({});
         await connection.workflowService.describeNamespace({ namespace: 'temporal-system' });
