@@ -16,7 +16,14 @@ async function runsOf(jobId: string) {
   const runs = [];
   for await (const execution of client.workflow.list({ query: `WorkflowId = '${jobId}'` })) runs.push(execution);
   runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
-  return Promise.all(runs.map(async (run) => ({ run, history: await client.workflow.getHandle(jobId, run.runId).fetchHistory() })));
+  // Each run's status from describe (the run's own record), not from the list: on PostgreSQL visibility the
+  // list shows a run's close a moment after the run closed.
+  return Promise.all(
+    runs.map(async ({ runId }) => {
+      const handle = client.workflow.getHandle(jobId, runId);
+      return { run: await handle.describe(), history: await handle.fetchHistory() };
+    }),
+  );
 }
 
 describe('batch sources: files, PostgreSQL, continue-as-new (real dev server, real PostgreSQL)', function () {

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import { parse } from 'yaml';
 import { EnvSchema, loadConfig, PROJECT_ROOT } from '../src/config';
+import { clusterBinaries } from '../src/temporal/cluster/binaries';
+import { SCHEMA_STEPS } from '../src/temporal/cluster/schema';
+import { renderServerConfig, SERVER_CONFIG_ENV } from '../src/temporal/cluster/server-config';
+import { DYNAMIC_CONFIG_FILE, loadClusterSettings, SERVER_VERSION, UI_VERSION } from '../src/temporal/cluster/settings';
 import { JOBLINE_DYNAMIC_CONFIG } from '../src/temporal/dev-server';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/temporal/search-attributes';
 
@@ -293,5 +299,94 @@ describe('docker-compose.yml', () => {
       }
     }
     assert.ok(checked >= 3, 'the Temporal setup scripts and dynamic config are mounted');
+  });
+});
+
+/** The server config `npm run cluster` writes, as the server itself renders and validates it. */
+function renderedClusterConfig(): Record<string, unknown> | undefined {
+  const server = clusterBinaries().server;
+  if (!fs.existsSync(server)) return undefined;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobline-cluster-config-'));
+  try {
+    fs.writeFileSync(path.join(dir, `${SERVER_CONFIG_ENV}.yaml`), renderServerConfig(loadClusterSettings({})));
+    const run = spawnSync(server, ['--root', '/', '--config', dir, '--env', SERVER_CONFIG_ENV, 'render-config'], {
+      encoding: 'utf8',
+      env: { ...process.env, JOBLINE_CLUSTER_METRICS_PORT: '9999', JOBLINE_CLUSTER_DB_PASSWORD: 'secret"\\quoted' },
+    });
+    assert.equal(run.status, 0, `temporal-server render-config: ${run.stderr}`);
+    return parse(run.stdout) as Record<string, unknown>;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('docker-compose.yml and `npm run cluster` (the same full server, configured alike)', () => {
+  let compose: ComposeFile;
+  const cluster = loadClusterSettings({});
+
+  before(() => {
+    compose = loadCompose();
+  });
+
+  it('run the same server and Web UI versions', () => {
+    assert.equal(parseImage(service(compose, SERVER_SERVICE).image ?? '').tag, SERVER_VERSION, 'temporalio/server');
+    assert.equal(parseImage(service(compose, UI_SERVICE).image ?? '').tag, UI_VERSION, 'temporalio/ui');
+  });
+
+  it('give the server the same dynamic config file', () => {
+    const server = service(compose, SERVER_SERVICE);
+    const mounted = hostPathOf(server, path.posix.resolve('/etc/temporal', environmentOf(server).DYNAMIC_CONFIG_FILE_PATH ?? ''));
+    assert.equal(mounted, DYNAMIC_CONFIG_FILE, 'compose mounts another file than npm run cluster uses');
+    assert.ok(
+      renderServerConfig(cluster).includes(`filepath: ${JSON.stringify(DYNAMIC_CONFIG_FILE)}`),
+      'npm run cluster points its server config at another dynamic config file',
+    );
+  });
+
+  it('use the same databases, shard count, namespace and retention', () => {
+    const server = environmentOf(service(compose, SERVER_SERVICE));
+    assert.equal(server.DBNAME, cluster.database.name, `${SERVER_SERVICE}: DBNAME`);
+    assert.equal(server.VISIBILITY_DBNAME, cluster.database.visibilityName, `${SERVER_SERVICE}: VISIBILITY_DBNAME`);
+    assert.equal(Number(server.NUM_HISTORY_SHARDS), cluster.shards, `${SERVER_SERVICE}: NUM_HISTORY_SHARDS`);
+    const schema = environmentOf(service(compose, 'temporal-schema'));
+    assert.equal(schema.SQL_DATABASE, cluster.database.name, 'temporal-schema: SQL_DATABASE');
+    assert.equal(schema.SQL_VISIBILITY_DATABASE, cluster.database.visibilityName, 'temporal-schema: SQL_VISIBILITY_DATABASE');
+    assert.equal(schema.SQL_PLUGIN, 'postgres12', 'temporal-schema: SQL_PLUGIN');
+    const setup = environmentOf(service(compose, SETUP_SERVICE));
+    assert.equal(setup.TEMPORAL_NAMESPACE ?? 'default', cluster.namespace, `${SETUP_SERVICE}: TEMPORAL_NAMESPACE`);
+    assert.equal(setup.NAMESPACE_RETENTION, `${cluster.retentionDays * 24}h`, `${SETUP_SERVICE}: NAMESPACE_RETENTION`);
+  });
+
+  it('set up the schemas with the same temporal-sql-tool steps', () => {
+    const script = fs.readFileSync(path.join(PROJECT_ROOT, 'deploy', 'temporal', 'setup-schema.sh'), 'utf8');
+    // The shell script's spelling of the versioned schema directory that schema.ts passes as an absolute path.
+    const lines = script.split('\n').map((line) => line.trim().replaceAll('"${SCHEMA_DIR}/${schema}/versioned"', 'VERSIONED'));
+    assert.ok(lines.includes('sql_tool --db "$database" create'), 'setup-schema.sh creates the database');
+    for (const step of SCHEMA_STEPS) {
+      const expected = `sql_tool --db "$database" ${step('VERSIONED').join(' ')}`;
+      assert.ok(lines.includes(expected), `setup-schema.sh lacks: ${expected}`);
+    }
+  });
+
+  it('npm run cluster writes a config the server accepts: PostgreSQL persistence, SQL visibility, no password on disk', function () {
+    const text = renderServerConfig(cluster);
+    assert.ok(!text.includes('temporal:temporal') && /password: \{\{ env /.test(text), 'the password comes from the environment');
+    const rendered = renderedClusterConfig();
+    if (!rendered) this.skip(); // the server is not built in this checkout (scripts/install-temporal-server.cjs)
+    const persistence = rendered!.persistence as {
+      numHistoryShards: number;
+      defaultStore: string;
+      visibilityStore: string;
+      datastores: Record<string, { sql?: { pluginName: string; databaseName: string; password: string } }>;
+    };
+    assert.equal(persistence.numHistoryShards, cluster.shards);
+    const main = persistence.datastores[persistence.defaultStore]!.sql!;
+    const visibility = persistence.datastores[persistence.visibilityStore]!.sql!;
+    assert.deepEqual([main.pluginName, main.databaseName], ['postgres12', cluster.database.name]);
+    assert.deepEqual([visibility.pluginName, visibility.databaseName], ['postgres12', cluster.database.visibilityName]);
+    // render-config masks the password; that it rendered at all shows a quote or backslash in one survives.
+    const services = rendered!.services as Record<string, { rpc: { grpcPort: number } }>;
+    assert.deepEqual(Object.keys(services).sort(), ['frontend', 'history', 'matching', 'worker']);
+    assert.equal(services.frontend!.rpc.grpcPort, Number(cluster.frontendAddress.split(':')[1]));
   });
 });

@@ -8,7 +8,7 @@ import { DevServerStartError, startDevServer, type DevServer } from '../src/temp
 import { freePort } from '../src/temporal/free-port';
 import { ensureSearchAttributes, setRetention } from '../src/temporal/namespace-setup';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/temporal/search-attributes';
-import { testEnv } from './support/temporal-env';
+import { describeOnDevServer, testEnv } from './support/temporal-env';
 
 function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -30,7 +30,7 @@ function processAlive(pid: number): boolean {
   }
 }
 
-describe('dev-server launcher', function () {
+describeOnDevServer('dev-server launcher', 'it tests the embedded dev server and its SQLite file, which the dev-server pass covers', function () {
   this.timeout(60_000);
   let dir: string;
   before(() => {

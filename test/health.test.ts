@@ -9,8 +9,8 @@ import { testEnv } from './support/temporal-env';
 
 describe('health endpoints', function () {
   this.timeout(60_000);
-  const appFor = (client: Client) =>
-    createApp({ client, namespace: 'default', taskQueue: 'health-test', logger, bodyLimitBytes: 1024 });
+  const appFor = (client: Client, namespace = testEnv().namespace) =>
+    createApp({ client, namespace, taskQueue: 'health-test', logger, bodyLimitBytes: 1024 });
 
   it('/healthz and /readyz answer 200 while Temporal answers', async () => {
     const app = appFor(testEnv().client);
@@ -22,7 +22,7 @@ describe('health endpoints', function () {
     const server = await startDevServer({ binary: testEnv().cliPath, port: await freePort() });
     const connection = await Connection.connect({ address: server.address });
     try {
-      const app = appFor(new Client({ connection }));
+      const app = appFor(new Client({ connection }), 'default');
       await request(app).get('/readyz').expect(200);
       await server.stop();
       const started = Date.now();

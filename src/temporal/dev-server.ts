@@ -22,6 +22,10 @@ export const JOBLINE_DYNAMIC_CONFIG: Record<string, unknown> = {
   // A worker with a free slot gets the activity with its workflow task's answer, skipping a round trip
   // through matching (bench: dispatch p50 87 → 53 ms).
   'system.enableActivityEagerExecution': true,
+  // List, count and describe-by-query calls per second per frontend and namespace (the API's listing and
+  // dead-letter pages, the Web UI). The dev server raises the server's default of 10 to 100; the full
+  // server gets the same from this.
+  'frontend.namespaceRPS.visibility': 100,
 };
 
 export interface DevServerOptions {

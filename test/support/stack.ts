@@ -45,6 +45,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const taskQueue = `test-${randomUUID()}`;
   const config = loadConfig({
     TEMPORAL_ADDRESS: env.server.address,
+    TEMPORAL_NAMESPACE: env.namespace,
     JOBLINE_TASK_QUEUE: taskQueue,
     JOBLINE_ALLOW_PRIVATE_TARGETS: '1',
     JOBLINE_SHUTDOWN_GRACE_MS: '2000',
