@@ -45,7 +45,8 @@ async function clusterServer(settings: ClusterSettings, monitor: ProcessMonitor)
     if (pid) monitor.watch(`temporal-${service}`, pid);
   }
   return {
-    server: { address: settings.frontendAddress, namespace, pid: -1, stop: async () => undefined },
+    // Not a process of ours: it never exits while the bench runs.
+    server: { address: settings.frontendAddress, namespace, pid: -1, stop: async () => undefined, exited: new Promise<number | null>(() => undefined) },
     client: new Client({ connection, namespace }),
     async stop() {
       for (const service of SERVICES) monitor.unwatch(`temporal-${service}`);
