@@ -10,7 +10,7 @@ import { SCHEMA_STEPS } from '../src/temporal/cluster/schema';
 import { renderServerConfig, SERVER_CONFIG_ENV } from '../src/temporal/cluster/server-config';
 import { DYNAMIC_CONFIG_FILE, loadClusterSettings, SERVER_VERSION, UI_VERSION } from '../src/temporal/cluster/settings';
 import { JOBLINE_DYNAMIC_CONFIG } from '../src/temporal/dev-server';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/temporal/search-attributes';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/jobs/search-attributes';
 
 // Keeps docker-compose.yml in step with the code: it reads the file as Compose would (YAML with
 // merge keys) and needs neither Docker nor a Temporal server.

@@ -7,7 +7,7 @@ import { Connection } from '@temporalio/client';
 import { DevServerStartError, startDevServer, type DevServer } from '../src/temporal/dev-server';
 import { freePort } from '../src/temporal/free-port';
 import { ensureSearchAttributes, setRetention } from '../src/temporal/namespace-setup';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/temporal/search-attributes';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/jobs/search-attributes';
 import { describeOnDevServer, testEnv } from './support/temporal-env';
 
 function portAnswers(port: number): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { proxyActivities, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
-import { JobStatusKey } from '../../src/temporal/search-attributes';
+import { JobStatusKey } from '../../src/jobs/search-attributes';
 import type { RawActivities } from './activities';
 
 /**

@@ -12,7 +12,7 @@ import type { BenchOptions } from '../options';
 import type { System } from '../phase';
 import { childPids, type ProcessMonitor } from '../procfs';
 import type { RawFeatures, rawJob } from '../raw/workflows';
-import { JobCorrelationIdKey, JobPriorityKey, JobStatusKey, JobTypeKey } from '../../src/temporal/search-attributes';
+import { JobCorrelationIdKey, JobPriorityKey, JobStatusKey, JobTypeKey } from '../../src/jobs/search-attributes';
 import { WORKER_OPTIONS_ENV } from '../processes/activity-clock';
 import { persistenceSnapshot } from '../server-metrics';
 import { temporalCompletions } from './temporal-completions';

@@ -14,7 +14,7 @@ import { findJobType } from '../jobs';
 import { scrubSecrets, secretValues } from '../jobs/redact';
 import type { JobSpec } from '../jobs/spec';
 import { initialSearchAttributes } from '../jobs/start-attributes';
-import { JobStatusKey } from '../temporal/search-attributes';
+import { JobStatusKey } from '../jobs/search-attributes';
 import type { JobMemo } from '../workflows/job-state';
 import { getBatchProgressQuery, getFailedChunksQuery, retrySignal } from '../workflows/messages';
 import type { JobReader } from './job-reader';

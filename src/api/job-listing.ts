@@ -1,7 +1,8 @@
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { z } from 'zod';
 import { JOB_WORKFLOWS, type JobReader } from './job-reader';
-import { JOB_STATUSES, toJobView, type JobStatus, type JobView } from './job-view';
+import { JOB_STATUSES, statusClause } from '../jobs/status';
+import { toJobView, type JobView } from './job-view';
 import { HttpProblem } from './problem';
 
 const NOT_A_CURSOR = 'not a cursor from a previous page';
@@ -48,19 +49,6 @@ export interface JobPage {
   jobs: JobView[];
   /** Pass as `cursor` for the next page; absent on the last page. */
   nextCursor?: string;
-}
-
-/** Queued, running and retrying are one state in visibility: only the pending activity tells them apart. */
-const LIVE_STATUSES: ReadonlySet<JobStatus> = new Set(['queued', 'running', 'retrying']);
-
-/** The visibility query for a status. Terminated runs never got to update JobStatus, hence ExecutionStatus. */
-function statusClause(status: JobStatus): string {
-  if (LIVE_STATUSES.has(status)) return `JobStatus = 'active' AND ExecutionStatus = 'Running'`;
-  if (status === 'failed') return `(JobStatus = 'failed' OR ExecutionStatus = 'Terminated')`;
-  if (status === 'waiting' || status === 'scheduled' || status === 'dead_lettered') {
-    return `JobStatus = '${status}' AND ExecutionStatus = 'Running'`;
-  }
-  return `JobStatus = '${status}'`;
 }
 
 export function visibilityQuery(query: Pick<ListJobsQuery, 'type' | 'status'>): string {

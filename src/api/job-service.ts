@@ -10,7 +10,8 @@ import type { PipelineResult } from '../workflows/run-pipeline';
 import { admitJob } from './admit-job';
 import type { BatchService } from './batch-service';
 import type { JobReader } from './job-reader';
-import { jobLinks, TERMINAL_STATUSES, type JobView } from './job-view';
+import { initialStatus, TERMINAL_STATUSES } from '../jobs/status';
+import { jobLinks, type JobView } from './job-view';
 import { prepareJob, type SubmitHeaders } from './prepare-job';
 import type { TargetPolicy } from './private-targets';
 import { HttpProblem, type FieldError } from './problem';
@@ -70,7 +71,7 @@ export class JobService {
       job: {
         id: spec.id,
         type: spec.type,
-        status: spec.dependsOn ? 'waiting' : spec.runAt ? 'scheduled' : 'queued',
+        status: initialStatus(spec),
         attempts: 0,
         maxAttempts: spec.maxAttempts,
         priority: spec.priority,

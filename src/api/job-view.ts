@@ -1,25 +1,12 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { JobPriorityKey, JobStatusKey, JobTypeKey } from '../temporal/search-attributes';
-import type { CoarseJobStatus, JobError, JobMemo } from '../workflows/job-state';
+import { JobPriorityKey, JobStatusKey, JobTypeKey } from '../jobs/search-attributes';
+import { deriveStatus, NOT_STARTED_STATUSES, TERMINAL_STATUSES, type CoarseJobStatus, type JobStatus } from '../jobs/status';
+import type { JobError, JobMemo } from '../workflows/job-state';
 import type { PipelineNodeState } from '../workflows/messages';
 
-export const JOB_STATUSES = [
-  'waiting',
-  'scheduled',
-  'queued',
-  'running',
-  'retrying',
-  'completed',
-  'dead_lettered',
-  'failed',
-  'cancelled',
-  'timed_out',
-] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
-
-export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'cancelled', 'timed_out']);
-
 /** The job's pending activity as the server reports it: the only source that tells queued, running and retrying apart. */
+export type { JobStatus } from '../jobs/status';
+
 export interface PendingAttempt {
   state: 'scheduled' | 'started' | 'cancel_requested' | 'paused';
   /** For `scheduled` after a failure: the attempt that will run next. */
@@ -117,38 +104,9 @@ export function toJobView(info: JobRecord, pending: PendingAttempt | undefined, 
   return view;
 }
 
-export function deriveStatus(
-  workflowStatus: WorkflowExecutionInfo['status']['name'],
-  coarse: CoarseJobStatus | undefined,
-  pending: PendingAttempt | undefined,
-  /** A composite job (a pipeline) runs children, not one activity: active means running. */
-  composite = false,
-): JobStatus {
-  switch (workflowStatus) {
-    case 'COMPLETED':
-      return 'completed';
-    case 'CANCELLED':
-      return 'cancelled';
-    case 'TIMED_OUT':
-      return 'timed_out';
-    case 'TERMINATED':
-      return 'failed';
-    case 'FAILED':
-      return coarse === 'timed_out' || coarse === 'cancelled' ? coarse : 'failed';
-    case 'RUNNING':
-      if (coarse === 'waiting' || coarse === 'scheduled' || coarse === 'dead_lettered') return coarse;
-      if (composite) return 'running';
-      if (!pending) return 'queued';
-      if (pending.state === 'started' || pending.state === 'cancel_requested') return 'running';
-      return pending.attempt > 1 ? 'retrying' : 'queued';
-    default:
-      return 'failed';
-  }
-}
-
 function attemptsOf(status: JobStatus, memo: Partial<JobMemo>, pending: PendingAttempt | undefined): number {
   if (pending) return pending.state === 'started' || pending.state === 'cancel_requested' ? pending.attempt : pending.attempt - 1;
-  if (status === 'queued' || status === 'scheduled' || status === 'waiting') return 0;
+  if (NOT_STARTED_STATUSES.has(status)) return 0;
   return memo.attempts ?? memo.lastError?.attempt ?? 0;
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { JOB_TYPES } from '../jobs';
 import { SubmitJobRequest } from '../jobs/submission';
 import { CreateScheduleRequest, ScheduleNoteRequest } from '../schedules/schedule-request';
-import { JOB_STATUSES } from './job-view';
+import { JOB_STATUSES } from '../jobs/status';
 import { BulkRetryBody, DiscardDeadLetterBody, RetryDeadLetterBody } from './dead-letters';
 
 type JsonSchema = Record<string, unknown>;

@@ -6,7 +6,7 @@ import { redactInput } from '../jobs/redact';
 import { fromTemporalOverlap } from '../schedules/overlap';
 import { readScheduleMemo } from '../schedules/schedule-memo';
 import type { OverlapPolicy } from '../schedules/schedule-request';
-import { JobTypeKey } from '../temporal/search-attributes';
+import { JobTypeKey } from '../jobs/search-attributes';
 import type { ViewLinks } from './job-view';
 
 /** The job each run starts, as resolved at creation (the job type's defaults merged with the request). */

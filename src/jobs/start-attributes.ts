@@ -1,6 +1,7 @@
 import type { SearchAttributePair } from '@temporalio/common';
-import { JobCorrelationIdKey, JobPriorityKey, JobStatusKey, JobTypeKey } from '../temporal/search-attributes';
-import type { CoarseJobStatus, JobMemo } from '../workflows/job-state';
+import { JobCorrelationIdKey, JobPriorityKey, JobStatusKey, JobTypeKey } from './search-attributes';
+import type { JobMemo } from '../workflows/job-state';
+import { initialCoarseStatus } from './status';
 import type { JobSpec } from './spec';
 
 // Imported by workflow code (a pipeline starts its nodes as jobs): no Node APIs here.
@@ -22,14 +23,8 @@ export function initialMemo(spec: JobSpec, requestHash?: string): JobMemo {
 export function initialSearchAttributes(spec: JobSpec): SearchAttributePair[] {
   return [
     { key: JobTypeKey, value: spec.type },
-    { key: JobStatusKey, value: initialStatus(spec) },
+    { key: JobStatusKey, value: initialCoarseStatus(spec) },
     { key: JobPriorityKey, value: spec.priority },
     { key: JobCorrelationIdKey, value: spec.correlationId },
   ];
-}
-
-/** Dependencies come first: the `runAt` delay starts only once they completed. */
-function initialStatus(spec: JobSpec): CoarseJobStatus {
-  if (spec.dependsOn && spec.dependsOn.length > 0) return 'waiting';
-  return spec.runAt ? 'scheduled' : 'active';
 }

@@ -1,7 +1,7 @@
 import type { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { CUSTOM_SEARCH_ATTRIBUTES } from './search-attributes';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../jobs/search-attributes';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 

@@ -1,19 +1,9 @@
 // Shapes the job workflow publishes (memo, query); shared with the API. Types only.
 import type { BatchProgress } from '../batch/types';
 
-/**
- * The JobStatus search attribute. `active` covers queued, running and retrying: the API tells those
- * apart from the pending activity, which only the server knows. `waiting`: for the jobs in `dependsOn`.
- */
-export type CoarseJobStatus =
-  | 'waiting'
-  | 'scheduled'
-  | 'active'
-  | 'dead_lettered'
-  | 'completed'
-  | 'failed'
-  | 'cancelled'
-  | 'timed_out';
+import type { CoarseJobStatus } from '../jobs/status';
+
+export type { CoarseJobStatus };
 
 export type TimeoutKind = 'attempt' | 'heartbeat' | 'overall';
 

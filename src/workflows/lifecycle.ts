@@ -1,7 +1,7 @@
 import { ApplicationFailure, condition, log, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import { FailureType } from '../jobs/failure-types';
 import type { JobSpec } from '../jobs/spec';
-import { JobStatusKey } from '../temporal/search-attributes';
+import { JobStatusKey } from '../jobs/search-attributes';
 import { awaitDependencies } from './dependencies';
 import type { CoarseJobStatus, JobError, JobMemo, JobStateSnapshot } from './job-state';
 import { discardSignal, getJobStateQuery, retrySignal, type RetryRequest } from './messages';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { ensureSearchAttributes, setRetention } from '../namespace-setup';
-import { CUSTOM_SEARCH_ATTRIBUTES, JobCorrelationIdKey, JobPriorityKey, JobStatusKey, JobTypeKey } from '../search-attributes';
+import { CUSTOM_SEARCH_ATTRIBUTES, JobCorrelationIdKey, JobPriorityKey, JobStatusKey, JobTypeKey } from '../../jobs/search-attributes';
 
 /**
  * A namespace on the full server made ready for Jobline: what deploy/temporal/setup-namespace.sh does for
