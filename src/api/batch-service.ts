@@ -11,6 +11,7 @@ import { readFailureRecord } from '../batch/failure-records';
 import { retryFailedCarry } from '../batch/rounds';
 import type { BatchProgress, BatchResult, FailedChunk } from '../batch/types';
 import { findJobType } from '../jobs';
+import { BATCH_WORKFLOW } from '../jobs/batch';
 import { scrubSecrets, secretValues } from '../jobs/redact';
 import type { JobSpec } from '../jobs/spec';
 import { initialSearchAttributes } from '../jobs/start-attributes';
@@ -86,7 +87,7 @@ export class BatchService {
     const carry = retryFailedCarry(result, spec);
     const memo = description.memo as Partial<JobMemo> | undefined;
     try {
-      await this.reader.client.workflow.start('runBatch', {
+      await this.reader.client.workflow.start(BATCH_WORKFLOW, {
         workflowId: id,
         taskQueue: this.taskQueue,
         args: [spec, carry],
@@ -143,7 +144,7 @@ export class BatchService {
 
   private async requireBatch(id: string): Promise<WorkflowExecutionDescription> {
     const description = await this.reader.describe(id);
-    if (description.type !== 'runBatch') throw new HttpProblem(409, 'invalid-state', `job ${id} is not a batch job`);
+    if (description.type !== BATCH_WORKFLOW) throw new HttpProblem(409, 'invalid-state', `job ${id} is not a batch job`);
     return description;
   }
 

@@ -1,10 +1,11 @@
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { JOB_WORKFLOWS } from '../jobs';
+import { BATCH_WORKFLOW } from '../jobs/batch';
 import { HttpProblem } from './problem';
 import { toJobView, type JobView, type ViewLinks } from './job-view';
 import { pendingAttemptOf } from './pending-attempt';
 
-/** The workflows that are jobs: the generic one, and the composite ones job types may name. */
-export const JOB_WORKFLOWS: ReadonlySet<string> = new Set(['runJob', 'runPipeline', 'runBatch']);
+export { JOB_WORKFLOWS } from '../jobs';
 
 /** Reads jobs back from Temporal: describe a workflow and build its public view. Shared by the services. */
 export class JobReader {
@@ -27,7 +28,7 @@ export class JobReader {
 
   async viewOf(description: WorkflowExecutionDescription): Promise<JobView> {
     // A batch has a pending activity per running chunk: none of them is the job's attempt.
-    const pending = description.type === 'runBatch' ? undefined : await pendingAttemptOf(description, this.client.options.loadedDataConverter);
+    const pending = description.type === BATCH_WORKFLOW ? undefined : await pendingAttemptOf(description, this.client.options.loadedDataConverter);
     return toJobView(description, pending, this.links);
   }
 

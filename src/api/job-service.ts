@@ -10,6 +10,8 @@ import type { PipelineResult } from '../workflows/run-pipeline';
 import { admitJob } from './admit-job';
 import type { BatchService } from './batch-service';
 import type { JobReader } from './job-reader';
+import { BATCH_WORKFLOW } from '../jobs/batch';
+import { PIPELINE_WORKFLOW } from '../jobs/pipeline';
 import { initialStatus, TERMINAL_STATUSES } from '../jobs/status';
 import { jobLinks, type JobView } from './job-view';
 import { prepareJob, type SubmitHeaders } from './prepare-job';
@@ -119,16 +121,16 @@ export class JobService {
     const view = await this.reader.viewOf(description);
     const handle = this.reader.client.workflow.getHandle(id);
     if (view.status === 'completed') view.result = await handle.result();
-    if (description.type === 'runPipeline' && view.status === 'completed') {
+    if (description.type === PIPELINE_WORKFLOW && view.status === 'completed') {
       view.nodes = nodesOf(view.result as PipelineResult);
-    } else if (description.type === 'runPipeline') {
+    } else if (description.type === PIPELINE_WORKFLOW) {
       // Node states live in the workflow; a query needs a live worker, so it gets a deadline.
       const state = await this.reader.client.connection
         .withDeadline(Date.now() + NODE_QUERY_DEADLINE_MS, () => handle.query(getPipelineStateQuery))
         .catch(() => undefined);
       if (state) view.nodes = state.nodes;
     }
-    if (description.type === 'runBatch') await this.batches?.describeProgress(view, description);
+    if (description.type === BATCH_WORKFLOW) await this.batches?.describeProgress(view, description);
     return view;
   }
 

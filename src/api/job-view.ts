@@ -1,5 +1,6 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { JobPriorityKey, JobStatusKey, JobTypeKey } from '../jobs/search-attributes';
+import { DEFAULT_JOB_WORKFLOW } from '../jobs/workflow-names';
 import { deriveStatus, NOT_STARTED_STATUSES, TERMINAL_STATUSES, type CoarseJobStatus, type JobStatus } from '../jobs/status';
 import type { JobError, JobMemo } from '../workflows/job-state';
 import type { PipelineNodeState } from '../workflows/messages';
@@ -77,7 +78,7 @@ export function jobLinks(id: string, links: ViewLinks): JobView['links'] {
 export function toJobView(info: JobRecord, pending: PendingAttempt | undefined, links: ViewLinks): JobView {
   const memo = (info.memo ?? {}) as Partial<JobMemo>;
   const coarse = info.typedSearchAttributes.get(JobStatusKey) as CoarseJobStatus | undefined;
-  const status = deriveStatus(info.status.name, coarse, pending, info.type !== 'runJob');
+  const status = deriveStatus(info.status.name, coarse, pending, info.type !== DEFAULT_JOB_WORKFLOW);
   const id = info.workflowId;
   const view: JobView = {
     id,

@@ -1,5 +1,5 @@
 import type { WorkflowStartOptions } from '@temporalio/client';
-import { findJobType, jobTypeNames } from '../jobs';
+import { findJobType, jobTypeNames, workflowOf } from '../jobs';
 import { requestHash, resolveJobSpec } from '../jobs/resolve-spec';
 import type { JobSpec } from '../jobs/spec';
 import { CorrelationId, IdempotencyKey, SubmitJobRequest } from '../jobs/submission';
@@ -57,7 +57,7 @@ export function prepareJob(body: unknown, headers: SubmitHeaders = {}, targets: 
     requestHash: hash,
     idempotencyKey,
     memo,
-    workflowType: jobType.workflow ?? 'runJob',
+    workflowType: workflowOf(jobType),
     startOptions: {
       args: [spec],
       memo: memo as unknown as Record<string, unknown>,

@@ -5,8 +5,12 @@ import type { BatchPlan, BatchSource } from '../batch/types';
 import { sourceFileIssues, tableIssues, type AdmissionIssue, type SourceAccess } from './admission';
 import { defineJobType } from './define';
 import { SourcePath } from './fields';
+import type { JobWorkflowName } from './workflow-names';
 
 /** Items a request may carry itself; more come from a source (a file or a query), never through the workflow's input. */
+/** The workflow that runs batches (continue-as-new, rounds, chunks). */
+export const BATCH_WORKFLOW = 'runBatch' satisfies JobWorkflowName;
+
 export const BATCH_MAX_INLINE_ITEMS = 1_000;
 /** Inline items travel in the workflow's input (Temporal warns at 512 KiB a payload and refuses 2 MiB). */
 export const BATCH_MAX_INLINE_BYTES = 256 * 1024;
@@ -114,7 +118,7 @@ export const batchJob = defineJobType({
   description:
     'Processes many items under one job id: inline items or a source (CSV/NDJSON file, named PostgreSQL query), in chunks with bounded parallelism, through a named per-item handler. Failed items are recorded and can be retried alone.',
   input: BatchJobInput,
-  workflow: 'runBatch',
+  workflow: BATCH_WORKFLOW,
   admit: admitBatch,
   // The handler input is the handler's to describe: its declaration names the secrets (http-deliver's headers).
   secrets: { nested: (plan) => [{ path: ['handlerInput'], declaration: findBatchHandler(String((plan as Partial<BatchPlan>).handler)) }] },

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { JobWorkflowName } from './workflow-names';
 import type { AdmissionIssue, SourceAccess } from './admission';
 import type { RetrySettings } from './spec';
 
@@ -49,7 +50,7 @@ export interface JobTypeDefinition<Schema extends z.ZodType = z.ZodType> {
   /** The name of the activity (from `createActivities`) that does the work, for jobs run by `runJob`. */
   activity?: string;
   /** The workflow that runs the job: `runJob` (the default: one activity under a retry policy) or a composite one. */
-  workflow?: string;
+  workflow?: JobWorkflowName;
   defaults: JobDefaults;
   /**
    * Checks that need the deployment, not just the schema: files and tables the input names. Run by the API
@@ -76,7 +77,7 @@ export function defineJobType<Schema extends z.ZodType>(definition: {
   description: string;
   input: Schema;
   activity?: string;
-  workflow?: string;
+  workflow?: JobWorkflowName;
   admit?(input: z.output<Schema>, access: SourceAccess): Promise<AdmissionIssue[]>;
   secrets?: SecretFields;
   defaults?: Partial<Omit<JobDefaults, 'retry'>> & { retry?: Partial<RetrySettings> };

@@ -19,6 +19,7 @@ import { echoJob } from './echo';
 import { httpJob } from './http';
 import { createPipelineJob } from './pipeline';
 import { reportJob } from './report';
+import { DEFAULT_JOB_WORKFLOW, type JobWorkflowName } from './workflow-names';
 
 /** The job types a pipeline node may have: every one but the pipeline itself. */
 const LEAF_TYPES: readonly JobTypeDefinition[] = [httpJob, echoJob, reportJob, batchJob];
@@ -29,6 +30,14 @@ export const pipelineJob = createPipelineJob((type) => leafByName.get(type));
 export const JOB_TYPES: readonly JobTypeDefinition[] = [...LEAF_TYPES, pipelineJob];
 
 const byName = new Map(JOB_TYPES.map((jobType) => [jobType.type, jobType]));
+
+/** Every workflow that is a job: the generic one and those the job types name. Listings and reads accept only these. */
+export const JOB_WORKFLOWS: ReadonlySet<string> = new Set<string>([DEFAULT_JOB_WORKFLOW, ...JOB_TYPES.flatMap((jobType) => (jobType.workflow ? [jobType.workflow] : []))]);
+
+/** The workflow that runs a job of this type. */
+export function workflowOf(jobType: JobTypeDefinition): JobWorkflowName {
+  return jobType.workflow ?? DEFAULT_JOB_WORKFLOW;
+}
 
 export function findJobType(type: string): JobTypeDefinition | undefined {
   return byName.get(type);

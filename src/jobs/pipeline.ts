@@ -4,6 +4,10 @@ import { findCycle } from './pipeline-graph';
 import { resolveJobSpec } from './resolve-spec';
 import type { JobSpec } from './spec';
 import { JobOverrides } from './submission';
+import type { JobWorkflowName } from './workflow-names';
+
+/** The workflow that runs pipelines (a DAG of child jobs). */
+export const PIPELINE_WORKFLOW = 'runPipeline' satisfies JobWorkflowName;
 
 /** Temporal allows 2,000 pending children per workflow; a pipeline stays well inside that and its history limits. */
 export const PIPELINE_MAX_NODES = 1_000;
@@ -95,7 +99,7 @@ export function createPipelineJob(lookup: (type: string) => JobTypeDefinition | 
     description:
       'A DAG of jobs: each node is an ordinary job (own retries and dead letters) run as a child workflow once its dependencies completed.',
     input: Input,
-    workflow: 'runPipeline',
+    workflow: PIPELINE_WORKFLOW,
     secrets: { nested: (plan) => nodeSecrets(plan, lookup) },
     defaults: { maxAttempts: 1, timeoutMs: 7 * 24 * 60 * 60_000 },
   });
