@@ -1,5 +1,6 @@
 import { Context, CancelledFailure, ApplicationFailure } from '@temporalio/activity';
 import type { z } from 'zod';
+import type { JobTypeDefinition } from '../jobs/define';
 import { scrubSecrets, secretValues, type SecretsDeclaration } from '../jobs/redact';
 import type { AttemptContext } from '../jobs/spec';
 import type { AttemptOutcome } from '../workflows/job-state';
@@ -45,6 +46,20 @@ export function jobAttempt<Schema extends z.ZodType, R>(
       throw asAttemptFailure(err, context, info.attempt, scrub);
     }
   };
+}
+
+type AttemptActivity<R> = (input: unknown, context: AttemptContext) => Promise<AttemptOutcome<R>>;
+
+/**
+ * The activity of a job type, built from its declaration: the name the workflow calls (`jobType.activity`),
+ * the schema that checks the input and the secrets to scrub all come from it, so a declaration and its work
+ * meet through a value and a mismatch fails to compile.
+ */
+export function jobActivity<Schema extends z.ZodType, Activity extends string, R>(
+  jobType: JobTypeDefinition<Schema, Activity> & { activity: Activity },
+  work: (input: z.output<Schema>, context: AttemptContext) => Promise<R>,
+): Record<Activity, AttemptActivity<R>> {
+  return { [jobType.activity]: jobAttempt(jobType.input, work, jobType) } as Record<Activity, AttemptActivity<R>>;
 }
 
 function asAttemptFailure(err: unknown, context: AttemptContext, attempt: number, scrub: (text: string) => string): unknown {

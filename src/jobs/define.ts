@@ -42,13 +42,16 @@ export interface NestedSecrets {
   declaration: { secrets?: SecretFields } | undefined;
 }
 
-export interface JobTypeDefinition<Schema extends z.ZodType = z.ZodType> {
+export interface JobTypeDefinition<Schema extends z.ZodType = z.ZodType, Activity extends string = string> {
   /** The name clients submit as `type`. */
   type: string;
   description: string;
   input: Schema;
-  /** The name of the activity (from `createActivities`) that does the work, for jobs run by `runJob`. */
-  activity?: string;
+  /**
+   * The name of the activity that does the work, for jobs run by `runJob`. The worker registers it from this
+   * declaration (`jobActivity(jobType, work)`), so the name and the schema are written once.
+   */
+  activity?: Activity;
   /** The workflow that runs the job: `runJob` (the default: one activity under a retry policy) or a composite one. */
   workflow?: JobWorkflowName;
   defaults: JobDefaults;
@@ -72,19 +75,24 @@ export const BASE_DEFAULTS: JobDefaults = {
 };
 
 /** Declares a job type in one place: name, input schema, the activity that runs it, its defaults and its secret fields. */
-export function defineJobType<Schema extends z.ZodType>(definition: {
+export function defineJobType<Schema extends z.ZodType, const Activity extends string = string>(definition: {
   type: string;
   description: string;
   input: Schema;
-  activity?: string;
+  activity?: Activity;
   workflow?: JobWorkflowName;
   admit?(input: z.output<Schema>, access: SourceAccess): Promise<AdmissionIssue[]>;
   secrets?: SecretFields;
   defaults?: Partial<Omit<JobDefaults, 'retry'>> & { retry?: Partial<RetrySettings> };
-}): JobTypeDefinition<Schema> {
+}): DeclaredJobType<Schema, Activity> {
   const { defaults = {}, ...rest } = definition;
   return {
     ...rest,
     defaults: { ...BASE_DEFAULTS, ...defaults, retry: { ...BASE_DEFAULTS.retry, ...defaults.retry } },
-  };
+  } as DeclaredJobType<Schema, Activity>;
 }
+
+/** A declaration that names its activity carries the name as a literal type, for `jobActivity`. */
+export type DeclaredJobType<Schema extends z.ZodType, Activity extends string> = string extends Activity
+  ? JobTypeDefinition<Schema>
+  : JobTypeDefinition<Schema, Activity> & { activity: Activity };
