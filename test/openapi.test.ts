@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from '../src/api/app';
+import { openApiDocument } from '../src/api/openapi';
 import { JOB_TYPES } from '../src/jobs';
+import { logger } from '../src/logger';
 import { startStack, type Stack } from './support/stack';
 
 describe('OpenAPI document and docs page', function () {
@@ -53,5 +57,32 @@ describe('OpenAPI document and docs page', function () {
     assert.equal(http.defaults.maxAttempts, 8);
     assert.deepEqual(http.defaults.nonRetryableErrorTypes, ['HttpClientError', 'TargetNotAllowed']);
     assert.ok(http.input.properties.url);
+  });
+
+  it('documents every route the API serves and serves every documented one, each with a unique operationId', async () => {
+    type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
+    // The app is only built, never listened on: its router holds the routes as Express registered them.
+    const connection = Connection.lazy({ address: '127.0.0.1:1' });
+    const app = createApp({ client: new Client({ connection }), namespace: 'n', taskQueue: 'q', logger, bodyLimitBytes: 1_024 });
+    const served: string[] = [];
+    const walk = (stack: Layer[]) => {
+      for (const layer of stack) {
+        if (layer.route) for (const method of Object.keys(layer.route.methods)) served.push(`${method} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
+        else if (layer.handle?.stack) walk(layer.handle.stack);
+      }
+    };
+    walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
+    await connection.close();
+    const doc = openApiDocument() as { paths: Record<string, Record<string, { operationId?: string }>> };
+    const documented = Object.entries(doc.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method} ${path}`));
+    assert.ok(served.length >= 25, `found ${served.length} routes`);
+    assert.deepEqual(served.filter((route) => !documented.includes(route)), [], 'served but not documented');
+    assert.deepEqual(documented.filter((route) => !served.includes(route)), [], 'documented but not served');
+    const ids = Object.values(doc.paths).flatMap((operations) => Object.values(operations).map((operation) => operation.operationId));
+    assert.ok(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id)), JSON.stringify(ids));
+    assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
+    // The fields views carry are documented too.
+    const job = (openApiDocument() as { components: { schemas: { Job: { properties: Record<string, unknown> } } } }).components.schemas.Job;
+    for (const field of ['nodes', 'batch', 'progress', 'lastError', 'dependsOn']) assert.ok(job.properties[field], `Job.${field}`);
   });
 });

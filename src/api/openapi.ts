@@ -63,6 +63,20 @@ const JOB_VIEW: JsonSchema = {
       description: 'Batches: the round (1 + retries of failed items), the runs its history took (continue-as-new), chunks running now',
       properties: { round: { type: 'integer' }, runs: { type: 'integer' }, runningChunks: { type: 'integer' } },
     },
+    nodes: {
+      type: 'array',
+      description: 'Pipelines: every node with its status and job id',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          jobId: { type: 'string' },
+          status: { type: 'string', enum: ['waiting', 'running', 'dead_lettered', 'completed', 'failed', 'skipped', 'cancelled'] },
+          dependsOn: { type: 'array', items: { type: 'string' } },
+          error: { type: 'string' },
+        },
+      },
+    },
     result: { description: 'The job result, once completed' },
     links: {
       type: 'object',
@@ -70,6 +84,32 @@ const JOB_VIEW: JsonSchema = {
     },
   },
 };
+
+/**
+ * Every operation gets an `operationId` (generated clients name their methods after it), derived from its
+ * method and path where none is given: `get /v1/jobs/{id}/artifacts` → `getJobByIdArtifacts`.
+ */
+function withOperationIds(paths: Record<string, Record<string, JsonSchema>>): Record<string, Record<string, JsonSchema>> {
+  return Object.fromEntries(
+    Object.entries(paths).map(([path, operations]) => [
+      path,
+      Object.fromEntries(Object.entries(operations).map(([method, operation]) => [method, { operationId: operationIdOf(method, path), ...operation }])),
+    ]),
+  );
+}
+
+function operationIdOf(method: string, path: string): string {
+  const words = path
+    .replace(/^\/v1\//, '/')
+    .split('/')
+    .filter(Boolean)
+    .map((segment) => {
+      const param = /^\{(.+)\}$/.exec(segment);
+      const word = param ? `by-${param[1]}` : segment.replace(/\.json$/, '');
+      return word.split(/[-_.]/).map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
+    });
+  return `${method}${words.join('')}`;
+}
 
 /** The OpenAPI document, generated from the same zod schemas that validate requests; new job types appear by themselves. */
 export function openApiDocument(): JsonSchema {
@@ -94,7 +134,7 @@ export function openApiDocument(): JsonSchema {
       version: '1',
       description: 'Durable background jobs over HTTP, on Temporal. Every error is application/problem+json.',
     },
-    paths: {
+    paths: withOperationIds({
       '/v1/jobs': {
         post: {
           summary: 'Submit a job',
@@ -241,13 +281,47 @@ export function openApiDocument(): JsonSchema {
       '/v1/job-types': {
         get: { summary: 'The job types, their input schemas and defaults', responses: { 200: { description: 'Job types', content: json({ type: 'object' }) } } },
       },
+      '/v1/reports': {
+        get: { summary: 'The named report definitions with their parameter schemas', responses: { 200: { description: 'Report definitions', content: json({ type: 'object', properties: { reports: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, description: { type: 'string' }, params: { type: 'object' } } } } } }) } } },
+      },
+      '/v1/jobs/{id}/artifacts': {
+        get: {
+          summary: "A job's artifacts (from the artifact store; they outlive the job's retention)",
+          parameters: [idParam],
+          responses: { 200: { description: 'The artifacts with download links', content: json({ type: 'object', properties: { jobId: { type: 'string' }, artifacts: { type: 'array', items: ref('Artifact') } } }) }, 404: problem('No such job') },
+        },
+      },
+      '/v1/jobs/{id}/artifacts/{name}': {
+        get: {
+          summary: 'Download one artifact (Range requests supported)',
+          parameters: [idParam, { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'The artifact name' }, { name: 'Range', in: 'header', schema: { type: 'string' } }],
+          responses: {
+            200: { description: 'The artifact', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+            206: { description: 'The requested byte range' },
+            404: problem('No such job or artifact'),
+            416: problem('The range is outside the artifact'),
+          },
+        },
+      },
+      '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'The OpenAPI 3.1 document', content: json({ type: 'object' }) } } } },
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'Serving' } } } },
       '/readyz': { get: { summary: 'Readiness: Temporal answers', responses: { 200: { description: 'Ready' }, 503: problem('Temporal unavailable') } } },
-    },
+    }),
     components: {
       schemas: {
         ...jobTypeSchemas,
         Job: JOB_VIEW,
+        Artifact: {
+          type: 'object',
+          properties: {
+            name: { type: 'string' },
+            contentType: { type: 'string' },
+            size: { type: 'integer' },
+            sha256: { type: 'string' },
+            created: { type: 'string', format: 'date-time' },
+            links: { type: 'object', properties: { download: { type: 'string' } } },
+          },
+        },
         Schedule: {
           type: 'object',
           description: 'id, spec (cron/interval/timezone), job, overlap, paused, note, nextRunAt(s), recentRuns, createdAt',
