@@ -57,7 +57,9 @@ export const MAX_DEPENDENCIES = 100;
  * workflow id, which Temporal caps at 1,000 characters.
  */
 export const DependsOn = z
-  .array(z.string().min(1).max(1_000))
+  // Control characters never occur in a job id, and PostgreSQL visibility cannot look one up.
+  // eslint-disable-next-line no-control-regex
+  .array(z.string().min(1).max(1_000).regex(/^[^\u0000-\u001f\u007f]+$/, 'not a job id (control characters)'))
   .min(1)
   .max(MAX_DEPENDENCIES, `at most ${MAX_DEPENDENCIES} jobs`)
   .superRefine((ids, ctx) => {
