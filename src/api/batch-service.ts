@@ -9,25 +9,21 @@ import { z } from 'zod';
 import type { ArtifactStore } from '../artifacts';
 import { readFailureRecord } from '../batch/failure-records';
 import { retryFailedCarry } from '../batch/rounds';
-import type { BatchProgress, BatchResult, FailedChunk } from '../batch/types';
+import type { BatchResult, FailedChunk } from '../batch/types';
 import { findJobType } from '../jobs';
 import { BATCH_WORKFLOW } from '../jobs/batch';
+import { batchProgressView } from '../jobs/batch-view';
 import { scrubSecrets, secretValues } from '../jobs/redact';
 import type { JobSpec } from '../jobs/spec';
 import { initialSearchAttributes } from '../jobs/start-attributes';
 import { JobStatusKey } from '../jobs/search-attributes';
 import type { JobMemo } from '../workflows/job-state';
-import { getBatchProgressQuery, getFailedChunksQuery, retrySignal } from '../workflows/messages';
+import { getFailedChunksQuery, retrySignal } from '../workflows/messages';
 import type { JobReader } from './job-reader';
-import type { JobProgress, JobView } from './job-view';
+import type { JobView } from './job-view';
 import { HttpProblem, validationProblem } from './problem';
 
 const QUERY_DEADLINE_MS = 3_000;
-/**
- * Progress has a fallback (the memo, as of the last continue-as-new), so it waits less: a query that
- * arrives while the batch continues as new waits for the new run's first workflow task.
- */
-const PROGRESS_QUERY_DEADLINE_MS = 1_000;
 
 export const FailedItemsQuery = z
   .object({
@@ -51,18 +47,6 @@ export class BatchService {
     private readonly artifacts: ArtifactStore,
     private readonly taskQueue: string,
   ) {}
-
-  /** Adds `progress` and `batch` to a batch's view: live from the workflow, else from its result or memo. */
-  async describeProgress(view: JobView, description: WorkflowExecutionDescription): Promise<void> {
-    const handle = this.reader.client.workflow.getHandle(view.id);
-    let progress: Omit<BatchProgress, 'runningChunks'> & { runningChunks?: number } | undefined;
-    if (view.status === 'completed') progress = view.result as BatchResult;
-    else if (description.status.name === 'RUNNING') progress = await this.withDeadline(() => handle.query(getBatchProgressQuery), PROGRESS_QUERY_DEADLINE_MS);
-    progress ??= (description.memo as Partial<JobMemo> | undefined)?.batch;
-    if (!progress) return;
-    view.progress = progressView(progress);
-    view.batch = { round: progress.round, runs: progress.runs, ...(progress.runningChunks !== undefined ? { runningChunks: progress.runningChunks } : {}) };
-  }
 
   /**
    * Re-runs only the failed items. A dead-lettered batch gets the retry signal (it resumes, failed items
@@ -102,7 +86,7 @@ export class BatchService {
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw new HttpProblem(409, 'invalid-state', `batch ${id} is already running again`);
       throw err;
     }
-    return { ...view, status: 'queued', progress: progressView({ ...carry.counters, round: carry.round }), batch: { round: carry.round, runs: carry.runs } };
+    return { ...view, status: 'queued', progress: batchProgressView({ ...carry.counters, round: carry.round }), batch: { round: carry.round, runs: carry.runs } };
   }
 
   /** The failed items of the batch's latest run of each chunk, with their errors, a page of chunks at a time. */
@@ -163,16 +147,6 @@ export class BatchService {
   private withDeadline<T>(call: () => Promise<T>, ms = QUERY_DEADLINE_MS): Promise<T | undefined> {
     return this.reader.client.connection.withDeadline(Date.now() + ms, call).catch(() => undefined);
   }
-}
-
-function progressView(progress: Pick<BatchProgress, 'succeeded' | 'failed'> & Partial<BatchProgress>): JobProgress {
-  const done = progress.succeeded + progress.failed;
-  const view: JobProgress = { done, unit: 'items', succeeded: progress.succeeded, failed: progress.failed, itemsPerSecond: progress.itemsPerSecond ?? 0 };
-  if (progress.total !== undefined) {
-    view.total = progress.total;
-    view.percent = progress.total > 0 ? Math.min(100, Math.round((done / progress.total) * 1000) / 10) : 100;
-  }
-  return view;
 }
 
 /** The memo fields a job starts with (not its outcome): a new run of the job id starts from them. */

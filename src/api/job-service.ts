@@ -5,20 +5,16 @@ import {
 } from '@temporalio/client';
 import type { SourceAccess } from '../jobs/admission';
 import type { JobMemo } from '../workflows/job-state';
-import { getPipelineStateQuery, type PipelineNodeState } from '../workflows/messages';
-import type { PipelineResult } from '../workflows/run-pipeline';
 import { admitJob } from './admit-job';
 import type { BatchService } from './batch-service';
 import type { JobReader } from './job-reader';
-import { BATCH_WORKFLOW } from '../jobs/batch';
-import { PIPELINE_WORKFLOW } from '../jobs/pipeline';
+import { JOB_TYPES } from '../jobs';
 import { initialStatus, TERMINAL_STATUSES } from '../jobs/status';
 import { jobLinks, type JobView } from './job-view';
 import { prepareJob, type SubmitHeaders } from './prepare-job';
 import type { TargetPolicy } from './private-targets';
 import { HttpProblem, type FieldError } from './problem';
 
-const NODE_QUERY_DEADLINE_MS = 3_000;
 /** `dependsOn` may name 100 jobs: describe them a few at a time rather than in one burst. */
 const DESCRIBE_BATCH = 20;
 
@@ -121,16 +117,9 @@ export class JobService {
     const view = await this.reader.viewOf(description);
     const handle = this.reader.client.workflow.getHandle(id);
     if (view.status === 'completed') view.result = await handle.result();
-    if (description.type === PIPELINE_WORKFLOW && view.status === 'completed') {
-      view.nodes = nodesOf(view.result as PipelineResult);
-    } else if (description.type === PIPELINE_WORKFLOW) {
-      // Node states live in the workflow; a query needs a live worker, so it gets a deadline.
-      const state = await this.reader.client.connection
-        .withDeadline(Date.now() + NODE_QUERY_DEADLINE_MS, () => handle.query(getPipelineStateQuery))
-        .catch(() => undefined);
-      if (state) view.nodes = state.nodes;
-    }
-    if (description.type === BATCH_WORKFLOW) await this.batches?.describeProgress(view, description);
+    // A composite kind adds its own part (a batch's progress, a pipeline's nodes): the API asks the kind.
+    const kind = JOB_TYPES.find((jobType) => jobType.workflow === description.type);
+    if (kind?.view) Object.assign(view, await kind.view({ client: this.reader.client, description, view }));
     return view;
   }
 
@@ -154,6 +143,3 @@ export class JobService {
 }
 
 /** A completed pipeline's nodes from its result: a query would replay its whole history (5,000 events for 500 nodes). */
-function nodesOf(result: PipelineResult): PipelineNodeState[] {
-  return Object.entries(result.nodes).map(([id, node]) => ({ id, jobId: node.jobId, status: node.status, dependsOn: node.dependsOn ?? [] }));
-}

@@ -1,9 +1,9 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { JobPriorityKey, JobStatusKey, JobTypeKey } from '../jobs/search-attributes';
+import type { JobProgress, KindViewFields } from '../jobs/kind-view';
 import { DEFAULT_JOB_WORKFLOW } from '../jobs/workflow-names';
 import { deriveStatus, NOT_STARTED_STATUSES, TERMINAL_STATUSES, type CoarseJobStatus, type JobStatus } from '../jobs/status';
 import type { JobError, JobMemo } from '../workflows/job-state';
-import type { PipelineNodeState } from '../workflows/messages';
 
 /** The job's pending activity as the server reports it: the only source that tells queued, running and retrying apart. */
 export type { JobStatus } from '../jobs/status';
@@ -18,18 +18,9 @@ export interface PendingAttempt {
   progress?: JobProgress;
 }
 
-export interface JobProgress {
-  done: number;
-  total?: number;
-  unit?: string;
-  percent?: number;
-  /** Batches: items that succeeded and failed (done = succeeded + failed), and the current round's rate. */
-  succeeded?: number;
-  failed?: number;
-  itemsPerSecond?: number;
-}
+export type { JobProgress } from '../jobs/kind-view';
 
-export interface JobView {
+export interface JobView extends KindViewFields {
   id: string;
   type: string;
   status: JobStatus;
@@ -48,10 +39,6 @@ export interface JobView {
   lastError?: JobError;
   progress?: JobProgress;
   result?: unknown;
-  /** For a batch: its round (1 + retries of failed items) and how many runs its history took. */
-  batch?: { round: number; runs: number; runningChunks?: number };
-  /** For a pipeline: every node with its status and job id. */
-  nodes?: PipelineNodeState[];
   links: { self: string; result: string; webUi?: string };
 }
 

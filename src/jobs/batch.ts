@@ -4,6 +4,7 @@ import { BATCH_QUERIES, findBatchQuery } from '../batch/queries';
 import type { BatchPlan, BatchSource } from '../batch/types';
 import { sourceFileIssues, tableIssues, type AdmissionIssue, type SourceAccess } from './admission';
 import { defineJobType } from './define';
+import { batchView } from './batch-view';
 import { SourcePath } from './fields';
 import type { JobWorkflowName } from './workflow-names';
 
@@ -119,6 +120,7 @@ export const batchJob = defineJobType({
     'Processes many items under one job id: inline items or a source (CSV/NDJSON file, named PostgreSQL query), in chunks with bounded parallelism, through a named per-item handler. Failed items are recorded and can be retried alone.',
   input: BatchJobInput,
   workflow: BATCH_WORKFLOW,
+  view: batchView,
   admit: admitBatch,
   // The handler input is the handler's to describe: its declaration names the secrets (http-deliver's headers).
   secrets: { nested: (plan) => [{ path: ['handlerInput'], declaration: findBatchHandler(String((plan as Partial<BatchPlan>).handler)) }] },

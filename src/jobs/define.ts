@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { KindView } from './kind-view';
 import type { JobWorkflowName } from './workflow-names';
 import type { AdmissionIssue, SourceAccess } from './admission';
 import type { RetrySettings } from './spec';
@@ -62,6 +63,8 @@ export interface JobTypeDefinition<Schema extends z.ZodType = z.ZodType, Activit
   admit?(input: z.output<Schema>, access: SourceAccess): Promise<AdmissionIssue[]>;
   /** The input's secret fields; absent when it has none. */
   secrets?: SecretFields;
+  /** A composite kind's part of its jobs' views (a batch's progress, a pipeline's nodes). */
+  view?: KindView;
 }
 
 export const BASE_DEFAULTS: JobDefaults = {
@@ -83,6 +86,7 @@ export function defineJobType<Schema extends z.ZodType, const Activity extends s
   workflow?: JobWorkflowName;
   admit?(input: z.output<Schema>, access: SourceAccess): Promise<AdmissionIssue[]>;
   secrets?: SecretFields;
+  view?: KindView;
   defaults?: Partial<Omit<JobDefaults, 'retry'>> & { retry?: Partial<RetrySettings> };
 }): DeclaredJobType<Schema, Activity> {
   const { defaults = {}, ...rest } = definition;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineJobType, type JobTypeDefinition, type NestedSecrets } from './define';
 import { findCycle } from './pipeline-graph';
+import { pipelineView } from './pipeline-view';
 import { resolveJobSpec } from './resolve-spec';
 import type { JobSpec } from './spec';
 import { JobOverrides } from './submission';
@@ -100,6 +101,7 @@ export function createPipelineJob(lookup: (type: string) => JobTypeDefinition | 
       'A DAG of jobs: each node is an ordinary job (own retries and dead letters) run as a child workflow once its dependencies completed.',
     input: Input,
     workflow: PIPELINE_WORKFLOW,
+    view: pipelineView,
     secrets: { nested: (plan) => nodeSecrets(plan, lookup) },
     defaults: { maxAttempts: 1, timeoutMs: 7 * 24 * 60 * 60_000 },
   });
