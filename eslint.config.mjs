@@ -32,7 +32,18 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'Workflow code must not use Node APIs.' },
             {
-              group: ['**/activities', '**/activities/**', '**/config', '**/worker', '**/api/**', '**/temporal/dev-server', '**/temporal/runtime', '**/logger', '**/artifacts/**', '**/reports/**'],
+              group: [
+                '**/activities',
+                '**/activities/**',
+                '**/config',
+                '**/worker',
+                '**/api/**',
+                '**/temporal/dev-server',
+                '**/temporal/runtime',
+                '**/logger',
+                '**/artifacts/**',
+                '**/reports/**',
+              ],
               allowTypeImports: true,
               message: 'Workflow code may import these for their types only (import type): their modules run I/O.',
             },
@@ -52,7 +63,18 @@ export default tseslint.config(
   },
   {
     files: ['scripts/**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', fetch: 'readonly', AbortSignal: 'readonly', Buffer: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        process: 'readonly',
+        fetch: 'readonly',
+        AbortSignal: 'readonly',
+        Buffer: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

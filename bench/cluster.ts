@@ -46,7 +46,13 @@ async function clusterServer(settings: ClusterSettings, monitor: ProcessMonitor)
   }
   return {
     // Not a process of ours: it never exits while the bench runs.
-    server: { address: settings.frontendAddress, namespace, pid: -1, stop: async () => undefined, exited: new Promise<number | null>(() => undefined) },
+    server: {
+      address: settings.frontendAddress,
+      namespace,
+      pid: -1,
+      stop: async () => undefined,
+      exited: new Promise<number | null>(() => undefined),
+    },
     client: new Client({ connection, namespace }),
     async stop() {
       for (const service of SERVICES) monitor.unwatch(`temporal-${service}`);
@@ -108,7 +114,10 @@ async function main(): Promise<void> {
       const server = kind === 'dev' ? await startTemporalServer(opts, monitor) : await clusterServer(settings, monitor);
       cleanups.push(() => server.stop());
       const [raw, jobline] = [await startRawTemporal(opts, server, monitor, runDir), await startJobline(opts, server, monitor, runDir)];
-      cleanups.push(() => raw.stop(), () => jobline.stop());
+      cleanups.push(
+        () => raw.stop(),
+        () => jobline.stop(),
+      );
       if (kind === 'cluster') {
         raw.system.persistence = () => clusterPersistence(settings);
         jobline.system.persistence = () => clusterPersistence(settings);
@@ -116,7 +125,9 @@ async function main(): Promise<void> {
       for (const system of [raw.system, jobline.system]) {
         await warmUp(system, opts.warmup, opts.clients, timeoutMs);
         const result = await runPhase(system, monitor, { mode: 'burst', jobs: opts.jobs, clients: opts.clients }, timeoutMs);
-        progress(`${kind} ${system.name}: ${result.completedPerSec.toFixed(1)} jobs/s, submit→start p99 ${result.submitToStartMs?.p99.toFixed(0)} ms`);
+        progress(
+          `${kind} ${system.name}: ${result.completedPerSec.toFixed(1)} jobs/s, submit→start p99 ${result.submitToStartMs?.p99.toFixed(0)} ms`,
+        );
         rows.push({ server: kind, result });
       }
       await runCleanups(cleanups.splice(0));

@@ -104,7 +104,6 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions | 'help' {
   const { values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false });
   if (values.help) return 'help';
@@ -114,7 +113,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     const fromEnv = env[`BENCH_${flag.toUpperCase().replace(/-/g, '_')}`];
     return fromEnv === '' ? undefined : fromEnv;
   };
-  const bool = (flag: 'skip-autocannon' | 'profile' | 'recommended-server') => values[flag] === true || ['1', 'true', 'yes'].includes(pick(flag) ?? '');
+  const bool = (flag: 'skip-autocannon' | 'profile' | 'recommended-server') =>
+    values[flag] === true || ['1', 'true', 'yes'].includes(pick(flag) ?? '');
   const number = (flag: keyof typeof FLAGS, fallback: number, { min = 0, integer = true } = {}): number => {
     const raw = pick(flag);
     if (raw === undefined) return fallback;
@@ -129,8 +129,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  for (const s of scenarios) if (!SCENARIOS.includes(s as ScenarioName)) throw new UsageError(`--scenarios: unknown "${s}" (known: ${SCENARIOS.join(', ')})`);
-  const modes = (pick('modes') ?? 'burst,rate').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of scenarios)
+    if (!SCENARIOS.includes(s as ScenarioName)) throw new UsageError(`--scenarios: unknown "${s}" (known: ${SCENARIOS.join(', ')})`);
+  const modes = (pick('modes') ?? 'burst,rate')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const m of modes) if (m !== 'burst' && m !== 'rate') throw new UsageError(`--modes: unknown "${m}" (known: burst, rate)`);
   const workerOptions = pick('worker-options');
   if (workerOptions !== undefined) {
@@ -144,7 +148,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  for (const f of rawFeatures) if (!RAW_FEATURES.includes(f as RawFeature)) throw new UsageError(`--raw-features: unknown "${f}" (known: ${RAW_FEATURES.join(', ')})`);
+  for (const f of rawFeatures)
+    if (!RAW_FEATURES.includes(f as RawFeature)) throw new UsageError(`--raw-features: unknown "${f}" (known: ${RAW_FEATURES.join(', ')})`);
   const db = pick('db') ?? 'file';
   if (db !== 'file' && db !== 'memory') throw new UsageError('--db: file or memory');
   const rate = pick('rate') === undefined ? undefined : number('rate', 0, { min: 0.1, integer: false });

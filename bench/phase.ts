@@ -91,8 +91,13 @@ export async function warmUp(system: System, jobs: number, clients: number, time
   const since = Date.now();
   const load = await burst(jobs, clients, system.submit);
   if (load.errors > 0) throw new Error(`${system.name}: ${load.errors} of ${jobs} warm-up submits failed: ${load.firstError}`);
-  const { finishedAt: finished } = await system.completions(load.submissions.map((s) => s.id), since, timeoutMs);
-  if (finished.size < jobs) throw new Error(`${system.name}: only ${finished.size} of ${jobs} warm-up jobs finished within ${timeoutMs} ms`);
+  const { finishedAt: finished } = await system.completions(
+    load.submissions.map((s) => s.id),
+    since,
+    timeoutMs,
+  );
+  if (finished.size < jobs)
+    throw new Error(`${system.name}: only ${finished.size} of ${jobs} warm-up jobs finished within ${timeoutMs} ms`);
   await system.collectStarts();
 }
 

@@ -74,7 +74,10 @@ function packageOf(frame: CallFrame): string {
 }
 
 function shortUrl(url: string): string {
-  return url.replace(/^file:\/\//, '').replace(/^.*node_modules\//, '').replace(/^.*\/(src|bench)\//, '$1/');
+  return url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*node_modules\//, '')
+    .replace(/^.*\/(src|bench)\//, '$1/');
 }
 
 function main(): void {
@@ -85,7 +88,10 @@ function main(): void {
   }
   for (const file of files) {
     const summary = summarizeProfile(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile);
-    const lines = [`${file}: ${summary.totalMs.toFixed(0)} ms busy (+ ${summary.idleMs.toFixed(0)} ms idle)`, '  self time by package (share of busy time):'];
+    const lines = [
+      `${file}: ${summary.totalMs.toFixed(0)} ms busy (+ ${summary.idleMs.toFixed(0)} ms idle)`,
+      '  self time by package (share of busy time):',
+    ];
     for (const p of summary.byPackage) lines.push(`    ${p.pct.toFixed(1).padStart(5)}%  ${p.ms.toFixed(0).padStart(7)} ms  ${p.name}`);
     lines.push('  top functions (self time):');
     for (const f of summary.byFunction) lines.push(`    ${f.pct.toFixed(1).padStart(5)}%  ${f.ms.toFixed(0).padStart(7)} ms  ${f.name}`);

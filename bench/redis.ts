@@ -41,7 +41,9 @@ export async function ensureRedis(target: RedisTarget): Promise<RedisHandle> {
     { encoding: 'utf8' },
   );
   if (started.error || started.status !== 0) {
-    throw new Error(`Redis is not running at ${target.host}:${target.port} and redis-server could not start: ${started.error?.message ?? started.stderr}`);
+    throw new Error(
+      `Redis is not running at ${target.host}:${target.port} and redis-server could not start: ${started.error?.message ?? started.stderr}`,
+    );
   }
   for (let i = 0; i < 50; i++) {
     if ((await redisCommand(target, 'PING')) === '+PONG') {

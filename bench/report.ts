@@ -69,18 +69,38 @@ export function evaluateTargets(phases: PhaseResult[], autocannonRuns: Autocanno
   const rb = find('raw-temporal', 'burst');
   if (jb && rb) {
     const ratio = jb.completedPerSec / rb.completedPerSec;
-    targets.push({ name: 'Jobline throughput vs raw Temporal', goal: '≥ 0.90 ×', value: `${fmt(ratio, 2)} × (${fmt(jb.completedPerSec)} vs ${fmt(rb.completedPerSec)} jobs/s)`, met: ratio >= 0.9 });
+    targets.push({
+      name: 'Jobline throughput vs raw Temporal',
+      goal: '≥ 0.90 ×',
+      value: `${fmt(ratio, 2)} × (${fmt(jb.completedPerSec)} vs ${fmt(rb.completedPerSec)} jobs/s)`,
+      met: ratio >= 0.9,
+    });
   }
   const jr = find('jobline', 'rate');
   if (jr) {
     const p99 = jr.submitToStartMs?.p99;
-    targets.push({ name: `dispatch (submit → start) p99 at ${fmt(jr.offeredRate ?? Number.NaN)} jobs/s`, goal: '≤ 250 ms', value: `${fmt(p99 ?? Number.NaN, 0)} ms`, met: p99 === undefined ? undefined : p99 <= 250 });
+    targets.push({
+      name: `dispatch (submit → start) p99 at ${fmt(jr.offeredRate ?? Number.NaN)} jobs/s`,
+      goal: '≤ 250 ms',
+      value: `${fmt(p99 ?? Number.NaN, 0)} ms`,
+      met: p99 === undefined ? undefined : p99 <= 250,
+    });
     const post = jr.submitCallMs?.p99;
-    targets.push({ name: 'POST /v1/jobs p99 at that rate (bench client)', goal: '≤ 50 ms', value: `${fmt(post ?? Number.NaN, 1)} ms`, met: post === undefined ? undefined : post <= 50 });
+    targets.push({
+      name: 'POST /v1/jobs p99 at that rate (bench client)',
+      goal: '≤ 50 ms',
+      value: `${fmt(post ?? Number.NaN, 1)} ms`,
+      met: post === undefined ? undefined : post <= 50,
+    });
   }
   const ac = autocannonRuns.find((r) => r.mode === 'rate');
   if (ac) {
-    targets.push({ name: `POST /v1/jobs p99 at ${fmt(ac.offeredRate ?? Number.NaN)} req/s (autocannon)`, goal: '≤ 50 ms', value: `${fmt(ac.latencyMs.p99, 0)} ms`, met: ac.latencyMs.p99 <= 50 });
+    targets.push({
+      name: `POST /v1/jobs p99 at ${fmt(ac.offeredRate ?? Number.NaN)} req/s (autocannon)`,
+      goal: '≤ 50 ms',
+      value: `${fmt(ac.latencyMs.p99, 0)} ms`,
+      met: ac.latencyMs.p99 <= 50,
+    });
   }
   return targets;
 }
@@ -124,11 +144,25 @@ export function renderReport(report: BenchReport): string {
     `${machine.cpus} CPUs (${machine.cpuModel}), ${fmt(machine.memoryGb, 0)} GB, Node ${machine.node}, ${machine.temporalCli ?? 'Temporal CLI ?'} dev server (${options.db === 'memory' ? 'in-memory SQLite' : 'SQLite file'}${options.serverArgs.length ? ` ${options.serverArgs.join(' ')}` : ''})`,
     '',
   );
-  const header = ['scenario', 'submitted/s', 'completed/s', 'submit→start ms p50/p95/p99', 'submit→complete ms p50/p95/p99', 'submit call ms p50/p99'];
+  const header = [
+    'scenario',
+    'submitted/s',
+    'completed/s',
+    'submit→start ms p50/p95/p99',
+    'submit→complete ms p50/p95/p99',
+    'submit call ms p50/p99',
+  ];
   const rowsFor = (mode: PhaseResult['mode']) =>
     report.phases
       .filter((p) => p.mode === mode)
-      .map((p) => [p.scenario, fmt(p.submittedPerSec), fmt(p.completedPerSec), triple(p.submitToStartMs), triple(p.submitToCompleteMs), pair(p.submitCallMs)]);
+      .map((p) => [
+        p.scenario,
+        fmt(p.submittedPerSec),
+        fmt(p.completedPerSec),
+        triple(p.submitToStartMs),
+        triple(p.submitToCompleteMs),
+        pair(p.submitCallMs),
+      ]);
   const bursts = report.phases.filter((p) => p.mode === 'burst');
   if (bursts.length) {
     out.push(`BURST: ${options.jobs} jobs submitted by ${options.clients} concurrent clients as fast as they are accepted`);
@@ -138,7 +172,9 @@ export function renderReport(report: BenchReport): string {
   }
   const rates = report.phases.filter((p) => p.mode === 'rate');
   if (rates.length && report.fixedRate) {
-    out.push(`FIXED RATE: ${fmt(report.fixedRate.rate)} jobs/s offered for ${options.rateSeconds} s (${report.fixedRate.basis}), open loop`);
+    out.push(
+      `FIXED RATE: ${fmt(report.fixedRate.rate)} jobs/s offered for ${options.rateSeconds} s (${report.fixedRate.basis}), open loop`,
+    );
     out.push(table(header, rowsFor('rate')));
     for (const p of rates) if (completedNote(p)) out.push(`  ${p.scenario}:${completedNote(p)}`);
     out.push('');
@@ -175,7 +211,8 @@ export function renderReport(report: BenchReport): string {
   out.push(...renderServerWork(report));
   if (report.targets.length) {
     out.push('TARGETS (reported, not asserted)');
-    for (const t of report.targets) out.push(`  [${t.met === undefined ? ' ?  ' : t.met ? ' ok ' : 'MISS'}] ${t.name}: ${t.value} (goal ${t.goal})`);
+    for (const t of report.targets)
+      out.push(`  [${t.met === undefined ? ' ?  ' : t.met ? ' ok ' : 'MISS'}] ${t.name}: ${t.value} (goal ${t.goal})`);
     out.push('');
   }
   for (const note of report.notes) out.push(`note: ${note}`);

@@ -30,7 +30,8 @@ async function main(): Promise<void> {
   const autocannonRuns: AutocannonResult[] = [];
   const notes: string[] = [];
   const cleanups: Array<() => Promise<void>> = [];
-  const progress = (message: string) => process.stderr.write(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+  const progress = (message: string) =>
+    process.stderr.write(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
   let interrupted = false;
   process.once('SIGINT', () => {
     interrupted = true;
@@ -39,20 +40,27 @@ async function main(): Promise<void> {
   });
 
   const want = (s: (typeof opts.scenarios)[number]) => opts.scenarios.includes(s);
-  const plan = (system: System) => async (mode: 'burst' | 'rate', rate?: number): Promise<PhaseResult | undefined> => {
-    if (!opts.modes.includes(mode)) return undefined;
-    const label = mode === 'burst' ? `${opts.jobs} jobs, ${opts.clients} clients` : `${rate!.toFixed(1)} jobs/s for ${opts.rateSeconds} s`;
-    progress(`${system.name} ${mode}: ${label}`);
-    const result = await runPhase(
-      system,
-      monitor,
-      mode === 'burst' ? { mode, jobs: opts.jobs, clients: opts.clients } : { mode, jobs: Math.max(1, Math.round(rate! * opts.rateSeconds)), rate: rate! },
-      timeoutMs,
-    );
-    phases.push(result);
-    progress(`${system.name} ${mode}: ${result.completedPerSec.toFixed(1)} completed/s, submit→start p99 ${result.submitToStartMs?.p99.toFixed(0) ?? 'n/a'} ms`);
-    return result;
-  };
+  const plan =
+    (system: System) =>
+    async (mode: 'burst' | 'rate', rate?: number): Promise<PhaseResult | undefined> => {
+      if (!opts.modes.includes(mode)) return undefined;
+      const label =
+        mode === 'burst' ? `${opts.jobs} jobs, ${opts.clients} clients` : `${rate!.toFixed(1)} jobs/s for ${opts.rateSeconds} s`;
+      progress(`${system.name} ${mode}: ${label}`);
+      const result = await runPhase(
+        system,
+        monitor,
+        mode === 'burst'
+          ? { mode, jobs: opts.jobs, clients: opts.clients }
+          : { mode, jobs: Math.max(1, Math.round(rate! * opts.rateSeconds)), rate: rate! },
+        timeoutMs,
+      );
+      phases.push(result);
+      progress(
+        `${system.name} ${mode}: ${result.completedPerSec.toFixed(1)} completed/s, submit→start p99 ${result.submitToStartMs?.p99.toFixed(0) ?? 'n/a'} ms`,
+      );
+      return result;
+    };
   let fixedRate: BenchReport['fixedRate'];
   const chooseRate = (basis: PhaseResult | undefined, name: string) => {
     if (fixedRate) return fixedRate.rate;
@@ -114,7 +122,13 @@ async function main(): Promise<void> {
     if (jobline && opts.autocannon) {
       progress(`autocannon burst: POST /v1/jobs over ${opts.clients} connections for ${opts.autocannonSeconds} s`);
       autocannonRuns.push(
-        await autocannonPhase({ url: jobline.apiUrl, connections: opts.clients, durationSec: opts.autocannonSeconds }, monitor, jobline.client, jobline.taskQueue, timeoutMs),
+        await autocannonPhase(
+          { url: jobline.apiUrl, connections: opts.clients, durationSec: opts.autocannonSeconds },
+          monitor,
+          jobline.client,
+          jobline.taskQueue,
+          timeoutMs,
+        ),
       );
       const rate = fixedRate?.rate;
       if (rate) {

@@ -34,7 +34,12 @@ export async function persistenceSnapshot(metricsUrl: string): Promise<Persisten
   return snapshot;
 }
 
-export function persistenceUsage(before: PersistenceSnapshot, after: PersistenceSnapshot, jobs: number, topN = 8): PersistenceUsage | undefined {
+export function persistenceUsage(
+  before: PersistenceSnapshot,
+  after: PersistenceSnapshot,
+  jobs: number,
+  topN = 8,
+): PersistenceUsage | undefined {
   if (jobs <= 0) return undefined;
   const deltas: Array<{ operation: string; count: number; sumSec: number }> = [];
   for (const [operation, end] of after) {

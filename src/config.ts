@@ -35,7 +35,12 @@ export const EnvSchema = z.object({
   // Host names the API answers for besides loopback names, IP addresses and JOBLINE_PUBLIC_URL's host.
   JOBLINE_ALLOWED_HOSTS: z
     .string()
-    .transform((value) => value.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim().toLowerCase())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^(\*|(\*\.)?[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?|\[[0-9a-f:.]+\])$/, 'a host name, *.suffix, or *')))
     .optional(),
   JOBLINE_BODY_LIMIT_BYTES: positiveInt.max(64 * 1024 * 1024).default(1024 * 1024),
@@ -51,7 +56,12 @@ export const EnvSchema = z.object({
   JOBLINE_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.max(10_000).default(40),
   JOBLINE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
   // Bounds on what one request may ask for (README: "Limits").
-  JOBLINE_SCHEDULE_MIN_INTERVAL_MS: z.coerce.number().int().min(1_000).max(24 * 60 * 60_000).default(60_000),
+  JOBLINE_SCHEDULE_MIN_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(24 * 60 * 60_000)
+    .default(60_000),
   JOBLINE_MAX_SCHEDULES: positiveInt.max(100_000).default(100),
   JOBLINE_TEMPORAL_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -66,7 +76,12 @@ export const EnvSchema = z.object({
   }).default('public'),
   JOBLINE_PG_TABLES: z
     .string()
-    .transform((list) => list.split(',').map((name) => name.trim()).filter(Boolean))
+    .transform((list) =>
+      list
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(SqlIdentifier).min(1, 'list at least one table, or leave unset for every table of JOBLINE_PG_SCHEMA'))
     .optional(),
   JOBLINE_ARTIFACT_STORE: z.enum(['fs', 's3']).default('fs'),
@@ -133,9 +148,7 @@ export interface ReportsConfig {
   tables: TablePolicy;
 }
 
-export type ArtifactsConfig =
-  | { store: 'fs'; dir: string }
-  | ({ store: 's3' } & S3StoreOptions);
+export type ArtifactsConfig = { store: 'fs'; dir: string } | ({ store: 's3' } & S3StoreOptions);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -163,8 +176,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const env = parsed.data;
   const dataDir = path.resolve(PROJECT_ROOT, env.JOBLINE_DATA_DIR);
-  const tlsWanted =
-    env.TEMPORAL_TLS || Boolean(env.TEMPORAL_TLS_CERT_PATH || env.TEMPORAL_TLS_CA_PATH || env.TEMPORAL_API_KEY);
+  const tlsWanted = env.TEMPORAL_TLS || Boolean(env.TEMPORAL_TLS_CERT_PATH || env.TEMPORAL_TLS_CA_PATH || env.TEMPORAL_API_KEY);
   if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
     throw new ConfigError(['TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together']);
   }
@@ -173,14 +185,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     temporal: {
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,
-      tls: env.TEMPORAL_ADDRESS && tlsWanted
-        ? {
-            certPath: env.TEMPORAL_TLS_CERT_PATH,
-            keyPath: env.TEMPORAL_TLS_KEY_PATH,
-            caPath: env.TEMPORAL_TLS_CA_PATH,
-            serverName: env.TEMPORAL_TLS_SERVER_NAME,
-          }
-        : undefined,
+      tls:
+        env.TEMPORAL_ADDRESS && tlsWanted
+          ? {
+              certPath: env.TEMPORAL_TLS_CERT_PATH,
+              keyPath: env.TEMPORAL_TLS_KEY_PATH,
+              caPath: env.TEMPORAL_TLS_CA_PATH,
+              serverName: env.TEMPORAL_TLS_SERVER_NAME,
+            }
+          : undefined,
       apiKey: env.TEMPORAL_API_KEY,
       uiUrl: env.TEMPORAL_UI_URL,
     },

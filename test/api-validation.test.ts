@@ -47,7 +47,10 @@ describe('API input validation', function () {
 
   it('an unknown job type is 400 naming the field and the known types', async () => {
     const problem = expectProblem(await post('{"type":"fax","input":{}}'), 400, 'unknown-job-type');
-    assert.deepEqual(problem.errors?.map((e) => e.field), ['type']);
+    assert.deepEqual(
+      problem.errors?.map((e) => e.field),
+      ['type'],
+    );
     assert.match(problem.detail, /known types: .*http/);
   });
 
@@ -83,9 +86,17 @@ describe('API input validation', function () {
 
   it('a bad Idempotency-Key or X-Correlation-Id header is 400 naming the header', async () => {
     const body = JSON.stringify({ type: 'http', input: { url: 'https://example.com' } });
-    const key = await request(stack.baseUrl).post('/v1/jobs').set('content-type', 'application/json').set('idempotency-key', 'has spaces/and slashes').send(body);
+    const key = await request(stack.baseUrl)
+      .post('/v1/jobs')
+      .set('content-type', 'application/json')
+      .set('idempotency-key', 'has spaces/and slashes')
+      .send(body);
     assert.equal(expectProblem(key, 400, 'invalid-request').errors?.[0]?.field, 'header:Idempotency-Key');
-    const correlation = await request(stack.baseUrl).post('/v1/jobs').set('content-type', 'application/json').set('x-correlation-id', 'x'.repeat(500)).send(body);
+    const correlation = await request(stack.baseUrl)
+      .post('/v1/jobs')
+      .set('content-type', 'application/json')
+      .set('x-correlation-id', 'x'.repeat(500))
+      .send(body);
     assert.equal(expectProblem(correlation, 400, 'invalid-request').errors?.[0]?.field, 'header:X-Correlation-Id');
   });
 

@@ -21,13 +21,16 @@ function storeContract(makeStore: () => ArtifactStore) {
   it('puts an artifact and returns its metadata; stat and list agree', async () => {
     const body = Buffer.from('region,revenue\nnorth,10\n');
     const meta = await store.put('report-1', 'by-region.csv', 'text/csv; charset=utf-8', body);
-    assert.deepEqual({ ...meta, created: undefined }, {
-      name: 'by-region.csv',
-      contentType: 'text/csv; charset=utf-8',
-      size: body.length,
-      sha256: sha256(body),
-      created: undefined,
-    });
+    assert.deepEqual(
+      { ...meta, created: undefined },
+      {
+        name: 'by-region.csv',
+        contentType: 'text/csv; charset=utf-8',
+        size: body.length,
+        sha256: sha256(body),
+        created: undefined,
+      },
+    );
     assert.ok(!Number.isNaN(Date.parse(meta.created)));
     assert.deepEqual(await store.stat('report-1', 'by-region.csv'), meta);
     assert.deepEqual(await store.list('report-1'), [meta]);
@@ -60,11 +63,20 @@ function storeContract(makeStore: () => ArtifactStore) {
     await store.put('pipeline-1/report', 'r.csv', 'text/csv', Buffer.from('node'));
     assert.equal(await text((await store.open('pipeline-1/report', 'r.csv'))!.body), 'node');
     assert.equal(await text((await store.open('pipeline-1', 'r.csv'))!.body), 'pipeline');
-    assert.deepEqual((await store.list('pipeline-1')).map((meta) => meta.name), ['r.csv']);
+    assert.deepEqual(
+      (await store.list('pipeline-1')).map((meta) => meta.name),
+      ['r.csv'],
+    );
   });
 
   it('refuses keys that could leave the store', async () => {
-    for (const [jobId, name] of [['..', 'x.csv'], ['report-1', '../x.csv'], ['a/b/c', 'x.csv'], ['a/..', 'x.csv'], ['report-1', 'x']]) {
+    for (const [jobId, name] of [
+      ['..', 'x.csv'],
+      ['report-1', '../x.csv'],
+      ['a/b/c', 'x.csv'],
+      ['a/..', 'x.csv'],
+      ['report-1', 'x'],
+    ]) {
       await assert.rejects(store.put(jobId!, name!, 'text/plain', Buffer.from('x')), InvalidArtifactKeyError, `${jobId} ${name}`);
     }
   });
@@ -83,7 +95,10 @@ describe('artifact store: local filesystem', () => {
     const store = createArtifactStore({ store: 'fs', dir });
     await Promise.all(Array.from({ length: 5 }, (_, i) => store.put('report-race', 'x.csv', 'text/csv', Buffer.from(`v${i}`))));
     assert.deepEqual(fs.readdirSync(path.join(dir, 'report-race')).sort(), ['blobs', 'x.csv.meta.json']);
-    assert.ok(fs.readdirSync(path.join(dir, 'report-race', 'blobs')).every((f) => /^[0-9a-f]{64}$/.test(f)), 'no temp files');
+    assert.ok(
+      fs.readdirSync(path.join(dir, 'report-race', 'blobs')).every((f) => /^[0-9a-f]{64}$/.test(f)),
+      'no temp files',
+    );
     const download = await store.open('report-race', 'x.csv');
     const body = Buffer.from(await text(download!.body));
     assert.equal(download!.meta.sha256, sha256(body));

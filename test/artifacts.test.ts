@@ -74,7 +74,11 @@ function artifactRoutes(setup: () => { stack: Stack }) {
   });
 
   it('answers 404 problems for an unknown artifact or job', async () => {
-    for (const url of [`/v1/jobs/${jobId}/artifacts/nope.csv`, `/v1/jobs/${jobId}/artifacts/..%2Fx.csv`, '/v1/jobs/report-unknown/artifacts']) {
+    for (const url of [
+      `/v1/jobs/${jobId}/artifacts/nope.csv`,
+      `/v1/jobs/${jobId}/artifacts/..%2Fx.csv`,
+      '/v1/jobs/report-unknown/artifacts',
+    ]) {
       const response = await download(stack.baseUrl, url);
       assert.equal(response.status, 404, url);
       assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);

@@ -28,7 +28,12 @@ describe('bad input and cross-site requests', function () {
 
   const send = (request: RawRequest) => rawRequest(stack.baseUrl, request);
   const submit = async (headers: Record<string, string> = {}, body: unknown = { type: 'echo', input: { value: 1 } }) => {
-    const reply = await send({ method: 'POST', path: '/v1/jobs', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const reply = await send({
+      method: 'POST',
+      path: '/v1/jobs',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
     if (reply.status === 202) accepted.add((JSON.parse(reply.text) as { id: string }).id);
     return reply;
   };
@@ -59,18 +64,36 @@ describe('bad input and cross-site requests', function () {
         ['GET', '/v1/dead-letters/%C0%AF'],
       ] as const) {
         const problem = expectProblem(await send({ method, path }), 400, 'invalid-request');
-        assert.deepEqual(problem.errors?.map((e) => e.field), ['path'], path);
+        assert.deepEqual(
+          problem.errors?.map((e) => e.field),
+          ['path'],
+          path,
+        );
       }
     });
 
     it('Content-Encoding: gzip on a body that is not gzip is 400 naming the header; real gzip still works', async () => {
       const body = JSON.stringify({ type: 'echo', input: {} });
       for (const encoding of ['gzip', 'deflate', 'br']) {
-        const reply = await send({ method: 'POST', path: '/v1/jobs', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body });
+        const reply = await send({
+          method: 'POST',
+          path: '/v1/jobs',
+          headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+          body,
+        });
         const problem = expectProblem(reply, 400, 'invalid-request');
-        assert.deepEqual(problem.errors?.map((e) => e.field), ['header:Content-Encoding'], encoding);
+        assert.deepEqual(
+          problem.errors?.map((e) => e.field),
+          ['header:Content-Encoding'],
+          encoding,
+        );
       }
-      const good = await send({ method: 'POST', path: '/v1/jobs', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(body) });
+      const good = await send({
+        method: 'POST',
+        path: '/v1/jobs',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: gzipSync(body),
+      });
       assert.equal(good.status, 202, good.text);
       accepted.add((JSON.parse(good.text) as { id: string }).id);
     });
@@ -88,7 +111,11 @@ describe('bad input and cross-site requests', function () {
         for (const cursor of garbage) {
           const { value: reply, ms } = await timed(() => send({ method: 'GET', path: `${path}?cursor=${encodeURIComponent(cursor)}` }));
           const problem = expectProblem(reply, 400, 'invalid-request');
-          assert.deepEqual(problem.errors?.map((e) => e.field), ['cursor'], cursor);
+          assert.deepEqual(
+            problem.errors?.map((e) => e.field),
+            ['cursor'],
+            cursor,
+          );
           assert.ok(ms < 2_000, `${path} cursor ${cursor} took ${ms} ms`);
         }
       }
@@ -120,7 +147,12 @@ describe('bad input and cross-site requests', function () {
       assert.match(problem.errors?.[0]?.field ?? '', /^input\.value\.0\.0\./);
       assert.match(problem.detail, /deeper than 64 levels/);
       // The whole body counts, on every route that reads one.
-      const schedule = await send({ method: 'POST', path: '/v1/schedules', headers: { 'content-type': 'application/json' }, body: `{"id":"deep","note":${nested(100)}}` });
+      const schedule = await send({
+        method: 'POST',
+        path: '/v1/schedules',
+        headers: { 'content-type': 'application/json' },
+        body: `{"id":"deep","note":${nested(100)}}`,
+      });
       expectProblem(schedule, 400, 'invalid-request');
       // The body and input are two levels; 62 arrays in value make 64.
       const fine = await submit({}, { type: 'echo', input: { value: JSON.parse(nested(62)) as unknown } });
@@ -153,13 +185,27 @@ describe('bad input and cross-site requests', function () {
   describe('item 6: cross-site requests', () => {
     it('a text/plain body is 415 on cancel and trigger (a cross-site form can send one)', async () => {
       const textPlain = { 'content-type': 'text/plain' };
-      expectProblem(await send({ method: 'POST', path: '/v1/jobs/echo-any/cancel', headers: textPlain, body: 'cancel' }), 415, 'unsupported-media-type');
-      expectProblem(await send({ method: 'POST', path: '/v1/schedules/any/trigger', headers: textPlain, body: '{}' }), 415, 'unsupported-media-type');
+      expectProblem(
+        await send({ method: 'POST', path: '/v1/jobs/echo-any/cancel', headers: textPlain, body: 'cancel' }),
+        415,
+        'unsupported-media-type',
+      );
+      expectProblem(
+        await send({ method: 'POST', path: '/v1/schedules/any/trigger', headers: textPlain, body: '{}' }),
+        415,
+        'unsupported-media-type',
+      );
     });
 
     it('an empty form POST is 415 on pause, resume, retry and discard', async () => {
       const emptyForm = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '0' };
-      for (const path of ['/v1/schedules/any/pause', '/v1/schedules/any/resume', '/v1/dead-letters/echo-any/retry', '/v1/dead-letters/echo-any/discard', '/v1/jobs/echo-any/cancel']) {
+      for (const path of [
+        '/v1/schedules/any/pause',
+        '/v1/schedules/any/resume',
+        '/v1/dead-letters/echo-any/retry',
+        '/v1/dead-letters/echo-any/discard',
+        '/v1/jobs/echo-any/cancel',
+      ]) {
         expectProblem(await send({ method: 'POST', path, headers: emptyForm }), 415, 'unsupported-media-type');
       }
     });
@@ -169,14 +215,26 @@ describe('bad input and cross-site requests', function () {
     });
 
     it('a foreign Origin, Origin: null or Sec-Fetch-Site: cross-site is 403, even with a JSON body', async () => {
-      for (const headers of [{ origin: 'http://evil.example' } as Record<string, string>, { origin: 'null' }, { origin: `${stack.baseUrl.replace('127.0.0.1', 'localhost')}` }, { 'sec-fetch-site': 'cross-site' }]) {
+      for (const headers of [
+        { origin: 'http://evil.example' } as Record<string, string>,
+        { origin: 'null' },
+        { origin: `${stack.baseUrl.replace('127.0.0.1', 'localhost')}` },
+        { 'sec-fetch-site': 'cross-site' },
+      ]) {
         expectProblem(await submit(headers), 403, 'cross-site-request');
       }
-      expectProblem(await send({ method: 'POST', path: '/v1/jobs/echo-any/cancel', headers: { origin: 'https://evil.example' } }), 403, 'cross-site-request');
+      expectProblem(
+        await send({ method: 'POST', path: '/v1/jobs/echo-any/cancel', headers: { origin: 'https://evil.example' } }),
+        403,
+        'cross-site-request',
+      );
     });
 
     it('the same origin is served, and a POST with no body and no content type is fine', async () => {
-      const created = await submit({ origin: stack.baseUrl, 'sec-fetch-site': 'same-origin' }, { type: 'echo', input: { sleepMs: 60_000 } });
+      const created = await submit(
+        { origin: stack.baseUrl, 'sec-fetch-site': 'same-origin' },
+        { type: 'echo', input: { sleepMs: 60_000 } },
+      );
       assert.equal(created.status, 202, created.text);
       const { id } = JSON.parse(created.text) as { id: string };
       const cancelled = await send({ method: 'POST', path: `/v1/jobs/${id}/cancel`, headers: { origin: stack.baseUrl } });
@@ -188,7 +246,11 @@ describe('bad input and cross-site requests', function () {
     });
 
     it('reading is not limited: a GET from another origin is answered', async () => {
-      const reply = await send({ method: 'GET', path: '/v1/job-types', headers: { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' } });
+      const reply = await send({
+        method: 'GET',
+        path: '/v1/job-types',
+        headers: { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' },
+      });
       assert.equal(reply.status, 200);
     });
   });
@@ -204,7 +266,15 @@ describe('bad input and cross-site requests', function () {
     });
 
     it('loopback names and IP addresses with any port are served', async () => {
-      for (const host of [`localhost:${port()}`, 'localhost', `127.0.0.1:${port()}`, `[::1]:${port()}`, `app.localhost:${port()}`, 'LOCALHOST.', '10.1.2.3:8080']) {
+      for (const host of [
+        `localhost:${port()}`,
+        'localhost',
+        `127.0.0.1:${port()}`,
+        `[::1]:${port()}`,
+        `app.localhost:${port()}`,
+        'LOCALHOST.',
+        '10.1.2.3:8080',
+      ]) {
         const reply = await send({ method: 'GET', path: '/v1/job-types', headers: { host } });
         assert.equal(reply.status, 200, `${host}: ${reply.text}`);
       }
@@ -214,7 +284,8 @@ describe('bad input and cross-site requests', function () {
       const extended = await startStack({ worker: false, env: { JOBLINE_ALLOWED_HOSTS: 'api.internal, *.corp.example' } });
       const open = await startStack({ worker: false, env: { JOBLINE_ALLOWED_HOSTS: '*' } });
       try {
-        const status = async (target: Stack, host: string) => (await rawRequest(target.baseUrl, { method: 'GET', path: '/v1/job-types', headers: { host } })).status;
+        const status = async (target: Stack, host: string) =>
+          (await rawRequest(target.baseUrl, { method: 'GET', path: '/v1/job-types', headers: { host } })).status;
         assert.equal(await status(extended, 'api.internal:3000'), 200);
         assert.equal(await status(extended, 'jobs.corp.example'), 200);
         assert.equal(await status(extended, 'corp.example.evil'), 421);
@@ -233,7 +304,11 @@ describe('bad input and cross-site requests', function () {
         const host = { host: 'jobs.example.com' };
         assert.equal((await rawRequest(behindProxy.baseUrl, { method: 'GET', path: '/v1/job-types', headers: host })).status, 200);
         // The proxy speaks https to the browser and http to us: the public origin is ours all the same.
-        const cancel = await rawRequest(behindProxy.baseUrl, { method: 'POST', path: '/v1/jobs/echo-none/cancel', headers: { ...host, origin: 'https://jobs.example.com' } });
+        const cancel = await rawRequest(behindProxy.baseUrl, {
+          method: 'POST',
+          path: '/v1/jobs/echo-none/cancel',
+          headers: { ...host, origin: 'https://jobs.example.com' },
+        });
         expectProblem(cancel, 404, 'job-not-found');
       } finally {
         await behindProxy.stop();
@@ -246,7 +321,8 @@ describe('bad input and cross-site requests', function () {
       assert.equal(hostNameOf('example.com.'), 'example.com');
       for (const bad of [undefined, '', '::1', 'a:b:c', 'host:port', 'host:123456']) assert.equal(hostNameOf(bad), undefined, String(bad));
       const allowed = hostAllowList({ allowedHosts: ['api'], bindHost: 'jobline.lan', publicUrl: 'http://jobs.example.com:8080/base' });
-      for (const name of ['api', 'jobline.lan', 'jobs.example.com', 'localhost', '127.0.0.1', '[::1]', '192.168.1.9']) assert.ok(allowed(name), name);
+      for (const name of ['api', 'jobline.lan', 'jobs.example.com', 'localhost', '127.0.0.1', '[::1]', '192.168.1.9'])
+        assert.ok(allowed(name), name);
       for (const name of ['apis', 'example.com', 'localhost.example', '[::g]', '999.1.1.1']) assert.ok(!allowed(name), name);
       assert.ok(!hostAllowList({ bindHost: '0.0.0.0' })('0.0.0.0.example'));
     });
@@ -277,6 +353,10 @@ describe('bad input and cross-site requests', function () {
 
   it('leaves the JSON content-type rules of the routes as they were', async () => {
     expectProblem(await send({ method: 'POST', path: '/v1/jobs' }), 415, 'unsupported-media-type');
-    expectProblem(await send({ method: 'POST', path: '/v1/jobs', headers: { 'content-type': 'application/merge-patch+json' }, body: '{}' }), 415, 'unsupported-media-type');
+    expectProblem(
+      await send({ method: 'POST', path: '/v1/jobs', headers: { 'content-type': 'application/merge-patch+json' }, body: '{}' }),
+      415,
+      'unsupported-media-type',
+    );
   });
 });

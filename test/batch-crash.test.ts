@@ -13,10 +13,13 @@ const ITEMS = 3_000;
 const CHUNK_SIZE = 50;
 const CONCURRENCY = 4;
 
-
 const rowStats = (table: string) =>
   withPg(async (client) => {
-    const row = (await client.query(`SELECT count(*)::int AS rows, count(DISTINCT item_key)::int AS keys, coalesce(sum(writes), 0)::int AS writes FROM ${table}`)).rows[0];
+    const row = (
+      await client.query(
+        `SELECT count(*)::int AS rows, count(DISTINCT item_key)::int AS keys, coalesce(sum(writes), 0)::int AS writes FROM ${table}`,
+      )
+    ).rows[0];
     return row as { rows: number; keys: number; writes: number };
   });
 
@@ -70,13 +73,17 @@ describe('a worker SIGKILLed in the middle of a batch', function () {
     try {
       const done = await replacement.waitFor(id, (j) => j.status === 'completed', 90_000);
       const result = done.result as BatchResult;
-      assert.deepEqual({ total: result.total, succeeded: result.succeeded, failed: result.failed }, { total: ITEMS, succeeded: ITEMS, failed: 0 });
+      assert.deepEqual(
+        { total: result.total, succeeded: result.succeeded, failed: result.failed },
+        { total: ITEMS, succeeded: ITEMS, failed: 0 },
+      );
       const final = await rowStats(table);
       assert.equal(final.rows, ITEMS, 'every item is in the table');
       assert.equal(final.keys, ITEMS, 'and only once');
       // Rows written twice are those of chunks in flight when the worker died (their retry wrote them again).
       const rewritten = final.writes - ITEMS;
-      if (process.env.JOBLINE_TEST_REPORT) process.stdout.write(`killed at ${atKill.rows} rows; rows written twice after the kill: ${rewritten}\n`);
+      if (process.env.JOBLINE_TEST_REPORT)
+        process.stdout.write(`killed at ${atKill.rows} rows; rows written twice after the kill: ${rewritten}\n`);
       assert.ok(rewritten >= 0 && rewritten <= CHUNK_SIZE * CONCURRENCY, `${rewritten} rows written again`);
       const runs = await testEnv().client.workflow.count(`WorkflowId = '${id}'`);
       assert.equal(runs.count, 1, 'one job, one run: the crash did not start the batch again');

@@ -33,13 +33,21 @@ describe('http-deliver: per-batch rate limit and per-host circuit breaker (real 
     const concurrency = 4;
     const res = await stack.submit({
       type: 'batch',
-      input: { handler: 'http-deliver', handlerInput: { url: target.url }, items: items(60), chunkSize: 5, concurrency, maxItemsPerSecond: rate },
+      input: {
+        handler: 'http-deliver',
+        handlerInput: { url: target.url },
+        items: items(60),
+        chunkSize: 5,
+        concurrency,
+        maxItemsPerSecond: rate,
+      },
     });
     await stack.waitFor(res.body.id, (j) => j.status === 'completed', 30_000);
     const times = target.deliveries.map((d) => d.at);
     const elapsedS = (Math.max(...times) - Math.min(...times)) / 1000;
     const busiest = busiestWindow(times, 1_000);
-    if (process.env.JOBLINE_TEST_REPORT) process.stdout.write(`60 items at ≤ ${rate}/s: ${elapsedS.toFixed(2)} s, busiest second ${busiest}\n`);
+    if (process.env.JOBLINE_TEST_REPORT)
+      process.stdout.write(`60 items at ≤ ${rate}/s: ${elapsedS.toFixed(2)} s, busiest second ${busiest}\n`);
     assert.equal(target.accepted().size, 60);
     // Each chunk paces itself at rate / concurrency and may start with one item at once.
     assert.ok(busiest <= rate + concurrency, `${busiest} calls in one second`);
@@ -70,10 +78,16 @@ describe('http-deliver: per-batch rate limit and per-host circuit breaker (real 
 
     const duringOutage = target.deliveries.filter((d) => d.status === 503).length;
     const probes = Math.ceil(outageMs / halfOpenAfterMs);
-    if (process.env.JOBLINE_TEST_REPORT) process.stdout.write(`calls during a ${outageMs} ms outage: ${duringOutage} (breaker: 3 failures, probe every ${halfOpenAfterMs} ms)\n`);
+    if (process.env.JOBLINE_TEST_REPORT)
+      process.stdout.write(
+        `calls during a ${outageMs} ms outage: ${duringOutage} (breaker: 3 failures, probe every ${halfOpenAfterMs} ms)\n`,
+      );
     // 3 to open it, up to 3 already in flight, then about one probe per halfOpenAfterMs.
     assert.ok(duringOutage <= 3 + 3 + probes + 1, `${duringOutage} calls during the outage`);
-    assert.ok(target.deliveries.some((d) => d.status === 503 && d.at - outageStart > halfOpenAfterMs), 'probes went on during the outage');
+    assert.ok(
+      target.deliveries.some((d) => d.status === 503 && d.at - outageStart > halfOpenAfterMs),
+      'probes went on during the outage',
+    );
     assert.deepEqual({ failed: done.progress?.failed, succeeded: done.progress?.succeeded }, { failed: 0, succeeded: 30 });
     assert.equal(target.accepted().size, 30);
     assert.ok([...target.accepted().values()].every((times) => times === 1));

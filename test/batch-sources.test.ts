@@ -55,19 +55,29 @@ describe('batch sources: files, PostgreSQL, continue-as-new (real dev server, re
     lines.splice(100, 0, '');
     fs.writeFileSync(path.join(dirs.sourceDir, 'many.ndjson'), `${lines.join('\n')}\n`);
     const started = Date.now();
-    const res = await stack.submit({ type: 'batch', input: { handler: 'noop', source: { type: 'ndjson', path: 'many.ndjson' }, chunkSize: 10, concurrency: 8 } });
+    const res = await stack.submit({
+      type: 'batch',
+      input: { handler: 'noop', source: { type: 'ndjson', path: 'many.ndjson' }, chunkSize: 10, concurrency: 8 },
+    });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     const done = await stack.waitFor(res.body.id, (j) => j.status === 'completed', 150_000);
     const result = done.result as BatchResult;
-    assert.deepEqual({ total: result.total, succeeded: result.succeeded, failed: result.failed }, { total: count, succeeded: count, failed: 0 });
+    assert.deepEqual(
+      { total: result.total, succeeded: result.succeeded, failed: result.failed },
+      { total: count, succeeded: count, failed: 0 },
+    );
 
     const runs = await runsOf(res.body.id);
     assert.equal(runs.length, 3, 'ceil(812 chunks / 400) runs');
     assert.equal(result.runs, 3);
     const events = runs.map(({ history }) => history.events?.length ?? 0);
-    if (process.env.JOBLINE_TEST_REPORT) process.stdout.write(`${count} items in 812 chunks: ${Date.now() - started} ms; events per run: ${events.join(', ')}\n`);
+    if (process.env.JOBLINE_TEST_REPORT)
+      process.stdout.write(`${count} items in 812 chunks: ${Date.now() - started} ms; events per run: ${events.join(', ')}\n`);
     events.forEach((n, i) => assert.ok(n < 3_000, `run ${i + 1} has ${n} events`));
-    assert.deepEqual(runs.map(({ run }) => run.status.name), ['CONTINUED_AS_NEW', 'CONTINUED_AS_NEW', 'COMPLETED']);
+    assert.deepEqual(
+      runs.map(({ run }) => run.status.name),
+      ['CONTINUED_AS_NEW', 'CONTINUED_AS_NEW', 'COMPLETED'],
+    );
     const replays = Worker.runReplayHistories(
       { workflowBundle: testEnv().workflowBundle },
       runs.map(({ run, history }) => ({ workflowId: run.workflowId, history: historyFromJSON(JSON.parse(historyToJSON(history))) })),
@@ -81,11 +91,22 @@ describe('batch sources: files, PostgreSQL, continue-as-new (real dev server, re
     fs.writeFileSync(path.join(dirs.sourceDir, 'products.csv'), `${rows.join('\r\n')}\r\n`);
     const res = await stack.submit({
       type: 'batch',
-      input: { handler: 'pg-upsert', handlerInput: { table, keyField: 'sku' }, source: { type: 'csv', path: 'products.csv' }, chunkSize: 2, concurrency: 1 },
+      input: {
+        handler: 'pg-upsert',
+        handlerInput: { table, keyField: 'sku' },
+        source: { type: 'csv', path: 'products.csv' },
+        chunkSize: 2,
+        concurrency: 1,
+      },
     });
     const done = await stack.waitFor(res.body.id, (j) => j.status === 'completed');
-    assert.deepEqual({ total: done.progress?.total, succeeded: done.progress?.succeeded, failed: done.progress?.failed }, { total: 6, succeeded: 4, failed: 2 });
-    const stored = await withPg(async (client) => (await client.query(`SELECT item_key, payload, writes, job_id FROM ${table} ORDER BY item_key`)).rows);
+    assert.deepEqual(
+      { total: done.progress?.total, succeeded: done.progress?.succeeded, failed: done.progress?.failed },
+      { total: 6, succeeded: 4, failed: 2 },
+    );
+    const stored = await withPg(
+      async (client) => (await client.query(`SELECT item_key, payload, writes, job_id FROM ${table} ORDER BY item_key`)).rows,
+    );
     assert.deepEqual(
       stored.map((row) => [row.item_key, row.payload.name, row.writes]),
       [
@@ -95,7 +116,9 @@ describe('batch sources: files, PostgreSQL, continue-as-new (real dev server, re
       ],
     );
     assert.ok(stored.every((row) => row.job_id === res.body.id));
-    const failed = await fetch(`${stack.baseUrl}/v1/jobs/${res.body.id}/failed-items`).then((r) => r.json() as Promise<{ items: Array<{ position: number; error: string }> }>);
+    const failed = await fetch(`${stack.baseUrl}/v1/jobs/${res.body.id}/failed-items`).then(
+      (r) => r.json() as Promise<{ items: Array<{ position: number; error: string }> }>,
+    );
     assert.deepEqual(
       failed.items.map((item) => [item.position, item.error]),
       [
@@ -110,7 +133,9 @@ describe('batch sources: files, PostgreSQL, continue-as-new (real dev server, re
     tables.push(orders);
     const target = await upsertTable('copy');
     await withPg(async (client) => {
-      await client.query(`CREATE TABLE ${orders} (id bigint PRIMARY KEY, ordered_at timestamptz, region text, product text, quantity int, amount_cents bigint)`);
+      await client.query(
+        `CREATE TABLE ${orders} (id bigint PRIMARY KEY, ordered_at timestamptz, region text, product text, quantity int, amount_cents bigint)`,
+      );
       await client.query(
         `INSERT INTO ${orders} SELECT g * 3, '2025-01-01'::timestamptz + g * interval '1 hour', CASE WHEN g % 2 = 0 THEN 'north' ELSE 'south' END, 'Mug', 1, 100 + g FROM generate_series(1, 1000) g`,
       );
@@ -127,17 +152,23 @@ describe('batch sources: files, PostgreSQL, continue-as-new (real dev server, re
     });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     const done = await stack.waitFor(res.body.id, (j) => j.status === 'completed', 60_000);
-    assert.deepEqual({ total: done.progress?.total, succeeded: done.progress?.succeeded, failed: done.progress?.failed }, { total: 500, succeeded: 500, failed: 0 });
-    const check = await withPg(async (client) =>
-      (
-        await client.query(
-          `SELECT count(*)::int AS n, count(DISTINCT item_key)::int AS keys, max(writes)::int AS writes,
+    assert.deepEqual(
+      { total: done.progress?.total, succeeded: done.progress?.succeeded, failed: done.progress?.failed },
+      { total: 500, succeeded: 500, failed: 0 },
+    );
+    const check = await withPg(
+      async (client) =>
+        (
+          await client.query(
+            `SELECT count(*)::int AS n, count(DISTINCT item_key)::int AS keys, max(writes)::int AS writes,
                   bool_and(payload->>'region' = 'north') AS north, sum((payload->>'amountCents')::int)::int AS cents
            FROM ${target}`,
-        )
-      ).rows[0],
+          )
+        ).rows[0],
     );
-    const expected = await withPg(async (client) => (await client.query(`SELECT sum(amount_cents)::int AS cents FROM ${orders} WHERE region = 'north'`)).rows[0]);
+    const expected = await withPg(
+      async (client) => (await client.query(`SELECT sum(amount_cents)::int AS cents FROM ${orders} WHERE region = 'north'`)).rows[0],
+    );
     assert.deepEqual(check, { n: 500, keys: 500, writes: 1, north: true, cents: expected.cents });
   });
 

@@ -61,11 +61,17 @@ describe('batch jobs: chunks, failed items, retry-failed, thresholds (real dev s
     target.setDecide(refuseFifths);
     const id = await submit({ handler: 'http-deliver', handlerInput: { url: target.url }, items: items(23), chunkSize: 5, concurrency: 2 });
     const done = await stack.waitFor(id, (j) => j.status === 'completed');
-    assert.deepEqual({ done: done.progress?.done, failed: done.progress?.failed, succeeded: done.progress?.succeeded }, { done: 23, failed: 5, succeeded: 18 });
+    assert.deepEqual(
+      { done: done.progress?.done, failed: done.progress?.failed, succeeded: done.progress?.succeeded },
+      { done: 23, failed: 5, succeeded: 18 },
+    );
 
     const accepted = target.accepted();
     assert.equal(accepted.size, 18);
-    assert.ok([...accepted.values()].every((times) => times === 1), 'no item was taken twice');
+    assert.ok(
+      [...accepted.values()].every((times) => times === 1),
+      'no item was taken twice',
+    );
     assert.equal(accepted.get(`${id}:7`), 1, 'the key is {jobId}:{position}');
     assert.deepEqual(target.deliveries.find((d) => d.idempotencyKey === `${id}:7`)?.body, { n: 7 });
     // 4xx is the item's fault: one call each, no retries.
@@ -73,11 +79,15 @@ describe('batch jobs: chunks, failed items, retry-failed, thresholds (real dev s
 
     const page = (await request(stack.baseUrl).get(`/v1/jobs/${id}/failed-items`).expect(200)).body as FailedItemsPage;
     assert.equal(page.failed, 5);
-    assert.deepEqual(page.items.map((item) => item.position).sort((a, b) => a - b), [0, 5, 10, 15, 20]);
+    assert.deepEqual(
+      page.items.map((item) => item.position).sort((a, b) => a - b),
+      [0, 5, 10, 15, 20],
+    );
     assert.match(page.items[0]!.error, /HTTP 400/);
     const firstPage = (await request(stack.baseUrl).get(`/v1/jobs/${id}/failed-items?limit=1`).expect(200)).body as FailedItemsPage;
     assert.equal(firstPage.items.length, 1);
-    const secondPage = (await request(stack.baseUrl).get(`/v1/jobs/${id}/failed-items?limit=1&cursor=${firstPage.nextCursor}`).expect(200)).body as FailedItemsPage;
+    const secondPage = (await request(stack.baseUrl).get(`/v1/jobs/${id}/failed-items?limit=1&cursor=${firstPage.nextCursor}`).expect(200))
+      .body as FailedItemsPage;
     assert.equal(secondPage.items[0]?.position, 5);
   });
 
@@ -92,7 +102,10 @@ describe('batch jobs: chunks, failed items, retry-failed, thresholds (real dev s
     assert.equal(retried.body.batch.round, 2);
     const done = await stack.waitFor(id, (j) => j.status === 'completed' && j.batch?.round === 2);
     assert.deepEqual({ done: done.progress?.done, failed: done.progress?.failed }, { done: 12, failed: 0 });
-    const second = target.deliveries.slice(12).map((d) => d.idempotencyKey).sort();
+    const second = target.deliveries
+      .slice(12)
+      .map((d) => d.idempotencyKey)
+      .sort();
     assert.deepEqual(second, [`${id}:0`, `${id}:10`, `${id}:5`]);
     // Nothing is left to retry, and a finished job is listed once.
     await request(stack.baseUrl).post(`/v1/jobs/${id}/retry-failed`).expect(409);
@@ -104,7 +117,14 @@ describe('batch jobs: chunks, failed items, retry-failed, thresholds (real dev s
 
   it('past maxFailedItems the batch is dead-lettered; a retry from the dead letters finishes it', async () => {
     target.setDecide(() => 400);
-    const id = await submit({ handler: 'http-deliver', handlerInput: { url: target.url }, items: items(40), chunkSize: 5, concurrency: 1, maxFailedItems: 7 });
+    const id = await submit({
+      handler: 'http-deliver',
+      handlerInput: { url: target.url },
+      items: items(40),
+      chunkSize: 5,
+      concurrency: 1,
+      maxFailedItems: 7,
+    });
     const parked = await stack.waitFor(id, (j) => j.status === 'dead_lettered');
     assert.equal(parked.lastError?.type, 'TooManyFailedItems');
     assert.ok(target.deliveries.length < 40, `stopped early: ${target.deliveries.length} calls`);
@@ -115,13 +135,23 @@ describe('batch jobs: chunks, failed items, retry-failed, thresholds (real dev s
     target.setDecide(() => 200);
     await request(stack.baseUrl).post(`/v1/jobs/${id}/retry-failed`).expect(202);
     const done = await stack.waitFor(id, (j) => j.status === 'completed');
-    assert.deepEqual({ done: done.progress?.done, failed: done.progress?.failed, round: done.batch?.round }, { done: 40, failed: 0, round: 2 });
+    assert.deepEqual(
+      { done: done.progress?.done, failed: done.progress?.failed, round: done.batch?.round },
+      { done: 40, failed: 0, round: 2 },
+    );
     assert.equal(target.accepted().size, 40);
   });
 
   it('past maxFailedRatio the batch is dead-lettered, and discarding it ends it as failed', async () => {
     target.setDecide(refuseFifths);
-    const id = await submit({ handler: 'http-deliver', handlerInput: { url: target.url }, items: items(20), chunkSize: 10, concurrency: 1, maxFailedRatio: 0.1 });
+    const id = await submit({
+      handler: 'http-deliver',
+      handlerInput: { url: target.url },
+      items: items(20),
+      chunkSize: 10,
+      concurrency: 1,
+      maxFailedRatio: 0.1,
+    });
     const parked = await stack.waitFor(id, (j) => j.status === 'dead_lettered');
     assert.match(parked.lastError?.message ?? '', /maxFailedRatio/);
     await request(stack.baseUrl).post(`/v1/dead-letters/${id}/discard`).send({ reason: 'bad data' }).expect(202);
@@ -131,7 +161,14 @@ describe('batch jobs: chunks, failed items, retry-failed, thresholds (real dev s
   });
 
   it('cancelling a batch stops its chunks: no item is sent after the cancellation completes', async () => {
-    const id = await submit({ handler: 'http-deliver', handlerInput: { url: target.url }, items: items(200), chunkSize: 10, concurrency: 2, maxItemsPerSecond: 20 });
+    const id = await submit({
+      handler: 'http-deliver',
+      handlerInput: { url: target.url },
+      items: items(200),
+      chunkSize: 10,
+      concurrency: 2,
+      maxItemsPerSecond: 20,
+    });
     await stack.waitFor(id, (j) => (j.progress?.done ?? 0) >= 10);
     await request(stack.baseUrl).post(`/v1/jobs/${id}/cancel`).expect(202);
     const cancelled = await stack.waitFor(id, (j) => j.status === 'cancelled', 15_000);
@@ -143,7 +180,10 @@ describe('batch jobs: chunks, failed items, retry-failed, thresholds (real dev s
   });
 
   it('the overall timeout (timeoutMs) ends the whole batch as timed_out, stopping its chunks', async () => {
-    const id = await submit({ handler: 'http-deliver', handlerInput: { url: target.url }, items: items(40), chunkSize: 5, concurrency: 2, maxItemsPerSecond: 4 }, { timeoutMs: 2_000 });
+    const id = await submit(
+      { handler: 'http-deliver', handlerInput: { url: target.url }, items: items(40), chunkSize: 5, concurrency: 2, maxItemsPerSecond: 4 },
+      { timeoutMs: 2_000 },
+    );
     const ended = await stack.waitFor(id, (j) => j.status === 'timed_out', 15_000);
     assert.equal(ended.lastError?.timeout, 'overall');
     const sent = target.deliveries.length;
@@ -170,7 +210,10 @@ describe('batch jobs: chunks, failed items, retry-failed, thresholds (real dev s
       assert.equal(res.status, 400, `${field}: ${JSON.stringify(res.body)}`);
       assert.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8');
       const errors = (res.body as unknown as { errors: Array<{ field: string }> }).errors;
-      assert.ok(errors.some((e) => e.field === field), `${field}: ${JSON.stringify(errors)}`);
+      assert.ok(
+        errors.some((e) => e.field === field),
+        `${field}: ${JSON.stringify(errors)}`,
+      );
     }
     await request(stack.baseUrl).post('/v1/jobs/no-such-batch/retry-failed').expect(404);
     const echo = await stack.submit({ type: 'echo', input: {} });

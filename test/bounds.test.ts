@@ -60,7 +60,14 @@ describe('bounds on what one request may start (issue 10, item 7)', function () 
   });
   afterEach(async () => {
     const ids = created.splice(0);
-    await Promise.all(ids.map((id) => testEnv().client.schedule.getHandle(id).delete().catch(() => undefined)));
+    await Promise.all(
+      ids.map((id) =>
+        testEnv()
+          .client.schedule.getHandle(id)
+          .delete()
+          .catch(() => undefined),
+      ),
+    );
   });
   after(async () => {
     await Promise.all([stack?.stop(), strict?.stop()]);

@@ -60,16 +60,12 @@ function environmentOf(svc: Service): Record<string, string> {
         return eq === -1 ? [line, ''] : [line.slice(0, eq), line.slice(eq + 1)];
       })
     : Object.entries(svc.environment ?? {}).map(([key, value]) => [key, value === null ? '' : String(value)]);
-  return Object.fromEntries(
-    entries.map(([key, value]) => [key, value.replace(/^\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-([^}]*))?\}$/, '$1')]),
-  );
+  return Object.fromEntries(entries.map(([key, value]) => [key, value.replace(/^\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-([^}]*))?\}$/, '$1')]));
 }
 
 function dependenciesOf(svc: Service): Record<string, string> {
   if (Array.isArray(svc.depends_on)) return Object.fromEntries(svc.depends_on.map((name) => [name, 'service_started']));
-  return Object.fromEntries(
-    Object.entries(svc.depends_on ?? {}).map(([name, spec]) => [name, spec?.condition ?? 'service_started']),
-  );
+  return Object.fromEntries(Object.entries(svc.depends_on ?? {}).map(([name, spec]) => [name, spec?.condition ?? 'service_started']));
 }
 
 function words(value: string | string[] | undefined): string[] {
@@ -155,9 +151,11 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs api and worker as the package.json scripts of the same image', () => {
-    const scripts = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
-      scripts: Record<string, string>;
-    }).scripts;
+    const scripts = (
+      JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
     const images = new Set<string | undefined>();
     for (const [name, script] of [
       ['api', 'api'],
@@ -183,7 +181,7 @@ describe('docker-compose.yml', () => {
     assert.deepEqual(registered, { ...CUSTOM_SEARCH_ATTRIBUTES }, `${SETUP_SERVICE}: SEARCH_ATTRIBUTES`);
   });
 
-  it("sets the retention and prepares the namespace that api and worker use", () => {
+  it('sets the retention and prepares the namespace that api and worker use', () => {
     const setup = service(compose, SETUP_SERVICE);
     const env = environmentOf(setup);
     const days = EnvSchema.shape.JOBLINE_RETENTION_DAYS.parse(undefined);
@@ -193,7 +191,9 @@ describe('docker-compose.yml', () => {
     assert.equal(env.TEMPORAL_ADDRESS, api.temporal.address, `${SETUP_SERVICE}: TEMPORAL_ADDRESS`);
 
     // The variables above only matter if the mounted script uses them.
-    const script = words(setup.entrypoint).concat(words(setup.command)).find((word) => word.endsWith('.sh'));
+    const script = words(setup.entrypoint)
+      .concat(words(setup.command))
+      .find((word) => word.endsWith('.sh'));
     assert.ok(script, `${SETUP_SERVICE}: runs no .sh script`);
     const hostScript = hostPathOf(setup, script);
     assert.ok(hostScript && fs.existsSync(hostScript), `${SETUP_SERVICE}: ${script} is not mounted from this repository`);

@@ -43,7 +43,10 @@ describe('correlation ids', function () {
     // The first attempt's failure is logged by the SDK's activity worker: it must carry the id.
     const activityLines = lines.filter((line) => line.workflowId === job.id && line.activityType === 'callHttp');
     assert.ok(activityLines.length > 0, 'the failed attempt was logged');
-    assert.ok(activityLines.every((line) => line.correlationId === correlationId), JSON.stringify(activityLines));
+    assert.ok(
+      activityLines.every((line) => line.correlationId === correlationId),
+      JSON.stringify(activityLines),
+    );
 
     // A dead letter is logged by the workflow itself.
     const rejecting = await startTarget([400]);

@@ -13,7 +13,12 @@ describe('dead letters', function () {
   /** A job whose first call gets a 400 (non-retryable: parked at once) and whose later calls get `then`. */
   async function deadLetteredJob(then = 200): Promise<{ job: JobView; target: Target }> {
     const target = await suite.target([{ status: 400, body: 'missing field' }, then]);
-    const { body } = await suite.stack.submit({ type: 'http', input: { url: `${target.url}/orders` }, retry: fast, metadata: { case: 'dlq' } });
+    const { body } = await suite.stack.submit({
+      type: 'http',
+      input: { url: `${target.url}/orders` },
+      retry: fast,
+      metadata: { case: 'dlq' },
+    });
     const job = await suite.stack.waitFor(body.id, (j) => j.status === 'dead_lettered');
     return { job, target };
   }
@@ -54,9 +59,18 @@ describe('dead letters', function () {
   it('retries with a corrected input, validated against the job type', async () => {
     const { job, target } = await deadLetteredJob(500);
     const good = await suite.target([200]);
-    const invalid = await api().post(`/v1/dead-letters/${job.id}/retry`).send({ input: { url: 'not a url' } }).expect(400);
-    assert.deepEqual(invalid.body.errors.map((e: { field: string }) => e.field), ['input.url']);
-    await api().post(`/v1/dead-letters/${job.id}/retry`).send({ input: { url: `${good.url}/fixed` }, reason: 'fixed the url' }).expect(202);
+    const invalid = await api()
+      .post(`/v1/dead-letters/${job.id}/retry`)
+      .send({ input: { url: 'not a url' } })
+      .expect(400);
+    assert.deepEqual(
+      invalid.body.errors.map((e: { field: string }) => e.field),
+      ['input.url'],
+    );
+    await api()
+      .post(`/v1/dead-letters/${job.id}/retry`)
+      .send({ input: { url: `${good.url}/fixed` }, reason: 'fixed the url' })
+      .expect(202);
     const done = await suite.stack.waitFor(job.id, (j) => j.status === 'completed');
     assert.equal(good.calls.length, 1);
     assert.equal(good.calls[0]!.path, '/fixed');
@@ -103,7 +117,10 @@ describe('dead letters', function () {
     assert.equal(good.calls[0]?.path, '/cli');
 
     const { job: toDrop } = await deadLetteredJob();
-    assert.equal(temporalCli(['workflow', 'signal', '--workflow-id', toDrop.id, '--name', 'discard', '--input', '{"reason":"ops"}']).status, 0);
+    assert.equal(
+      temporalCli(['workflow', 'signal', '--workflow-id', toDrop.id, '--name', 'discard', '--input', '{"reason":"ops"}']).status,
+      0,
+    );
     const failed = await suite.stack.waitFor(toDrop.id, (j) => j.status === 'failed');
     assert.equal(failed.lastError?.type, 'HttpClientError');
   });

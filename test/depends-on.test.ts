@@ -21,7 +21,10 @@ describe('standalone job dependencies (dependsOn)', function () {
     assert.equal(res.status, 202, JSON.stringify(res.body));
     return res.body;
   };
-  const cancel = (id: string) => api().post(`/v1/jobs/${encodeURIComponent(id)}/cancel`).expect(202);
+  const cancel = (id: string) =>
+    api()
+      .post(`/v1/jobs/${encodeURIComponent(id)}/cancel`)
+      .expect(202);
 
   it('waits while its dependencies run, runs after the last completed, and receives their results', async () => {
     const done = await submit({ type: 'echo', input: { value: 'early' } });
@@ -52,7 +55,10 @@ describe('standalone job dependencies (dependsOn)', function () {
     const finished = await suite.stack.waitFor(dependent.id, (j) => j.status === 'completed');
     const slowDone = await suite.stack.getJob(slow.id);
     const earlyDone = await suite.stack.getJob(done.id);
-    assert.ok(at(finished.startedAt) >= at(slowDone.completedAt), `started ${finished.startedAt} before ${slow.id} completed ${slowDone.completedAt}`);
+    assert.ok(
+      at(finished.startedAt) >= at(slowDone.completedAt),
+      `started ${finished.startedAt} before ${slow.id} completed ${slowDone.completedAt}`,
+    );
     assert.ok(at(finished.startedAt) >= at(earlyDone.completedAt));
     assert.equal(finished.attempts, 1);
     assert.deepEqual(finished.result, { value: 'mine', received: { [done.id]: 'early', [slow.id]: 'late' } });
@@ -65,7 +71,10 @@ describe('standalone job dependencies (dependsOn)', function () {
     await suite.stack.waitFor(call.id, (j) => j.status === 'dead_lettered');
     assert.equal((await suite.stack.getJob(dependent.id)).status, 'waiting');
 
-    await api().post(`/v1/dead-letters/${encodeURIComponent(call.id)}/discard`).send({ reason: 'obsolete' }).expect(202);
+    await api()
+      .post(`/v1/dead-letters/${encodeURIComponent(call.id)}/discard`)
+      .send({ reason: 'obsolete' })
+      .expect(202);
     const failed = await suite.stack.waitFor(dependent.id, (j) => j.status === 'failed');
     assert.equal(failed.lastError?.type, 'DependencyFailed');
     assert.match(failed.lastError?.message ?? '', new RegExp(`^dependency ${call.id} failed: obsolete: .*400`));
@@ -112,7 +121,12 @@ describe('standalone job dependencies (dependsOn)', function () {
     const upstream = await submit({ type: 'echo', input: { value: 'up', sleepMs: 1_500 } });
     const pipeline = await submit({
       type: 'pipeline',
-      input: { nodes: [{ id: 'a', type: 'echo', input: { value: 'a' } }, { id: 'b', type: 'echo', input: { value: 'b' }, dependsOn: ['a'] }] },
+      input: {
+        nodes: [
+          { id: 'a', type: 'echo', input: { value: 'a' } },
+          { id: 'b', type: 'echo', input: { value: 'b' }, dependsOn: ['a'] },
+        ],
+      },
       dependsOn: [upstream.id],
     });
     assert.equal(pipeline.status, 'waiting');
@@ -127,7 +141,10 @@ describe('standalone job dependencies (dependsOn)', function () {
   it('unknown job ids are 400 naming each one, and start nothing', async () => {
     const known = await submit({ type: 'echo', input: {} });
     const key = `unknown-deps-${Date.now()}`;
-    const res = await suite.stack.submit({ type: 'echo', input: {}, dependsOn: [known.id, 'echo-nope', 'http-nope'] }, { 'Idempotency-Key': key });
+    const res = await suite.stack.submit(
+      { type: 'echo', input: {}, dependsOn: [known.id, 'echo-nope', 'http-nope'] },
+      { 'Idempotency-Key': key },
+    );
     assert.equal(res.status, 400);
     assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
     const problem = res.body as unknown as Problem;
@@ -153,13 +170,19 @@ describe('standalone job dependencies (dependsOn)', function () {
       const res = await suite.stack.submit({ type: 'echo', input: {}, dependsOn });
       assert.equal(res.status, 400, `${JSON.stringify(dependsOn)}: ${JSON.stringify(res.body)}`);
       const errors = (res.body as unknown as Problem).errors ?? [];
-      assert.ok(errors.some((e) => e.field === field), `${JSON.stringify(dependsOn)} should name ${field}: ${JSON.stringify(errors)}`);
+      assert.ok(
+        errors.some((e) => e.field === field),
+        `${JSON.stringify(dependsOn)} should name ${field}: ${JSON.stringify(errors)}`,
+      );
     }
     const schedule = await api()
       .post('/v1/schedules')
       .send({ id: `deps-${Date.now()}`, intervalMs: 60_000, job: { type: 'echo', input: {}, dependsOn: ['echo-1'] } });
     assert.equal(schedule.status, 400);
-    assert.ok((schedule.body as Problem).errors?.some((e) => e.field === 'job.dependsOn'), JSON.stringify(schedule.body));
+    assert.ok(
+      (schedule.body as Problem).errors?.some((e) => e.field === 'job.dependsOn'),
+      JSON.stringify(schedule.body),
+    );
   });
 
   it('an Idempotency-Key covers dependsOn: the same request finds the job, other dependencies conflict', async () => {

@@ -43,14 +43,31 @@ function operationsOf(document: Document): Operation[] {
 const DOCUMENT = openApiDocument() as Document;
 const OPERATIONS: Operation[] = operationsOf(DOCUMENT);
 
-const SAFE_PATH_CHARS = [...'abcXYZ019-._~!$&\'()*+,;=:@%'];
+const SAFE_PATH_CHARS = [..."abcXYZ019-._~!$&'()*+,;=:@%"];
 const SAFE_TEXT_CHARS = [...'abcXYZ019 -._~!$&\'()*+,;=:@%/?#"{}[]\\'];
 
 /** Path parameter values: odd encodings, traversal, NUL, unicode, ids too long to exist. */
 function pathParam(known: string[]): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom(...known.map(encodeURIComponent)) },
-    { weight: 3, arbitrary: fc.constantFrom('%ZZ', '%', '%E0%A4%A', '%C0%AF', '%ED%A0%80', '%00', '..', '%2e%2e', '.', '%2F', 'a%2Fb', '~', 'echo-missing') },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom(
+        '%ZZ',
+        '%',
+        '%E0%A4%A',
+        '%C0%AF',
+        '%ED%A0%80',
+        '%00',
+        '..',
+        '%2e%2e',
+        '.',
+        '%2F',
+        'a%2Fb',
+        '~',
+        'echo-missing',
+      ),
+    },
     { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }).map(encodeURIComponent) },
     { weight: 2, arbitrary: fc.string({ unit: fc.constantFrom(...SAFE_PATH_CHARS), minLength: 1, maxLength: 40 }) },
     { weight: 1, arbitrary: fc.integer({ min: 200, max: 3_000 }).map((n) => 'a'.repeat(n)) },
@@ -64,8 +81,13 @@ const cursor = fc.oneof(
   fc
     .record(
       {
-        CloseTime: fc.date({ noInvalidDate: true, min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z') }).map((d) => d.toISOString()),
-        StartTime: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()),
+        CloseTime: fc
+          .date({ noInvalidDate: true, min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z') })
+          .map((d) => d.toISOString()),
+        StartTime: fc.oneof(
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+          fc.string(),
+        ),
         RunID: fc.oneof(fc.uuid(), fc.string()),
         SearchAfter: fc.array(fc.jsonValue(), { maxLength: 3 }),
       },
@@ -77,13 +99,49 @@ const cursor = fc.oneof(
 );
 
 const oddQueryValue = fc.oneof(
-  fc.constantFrom('', '%ZZ', '%', '%00', '0', '-1', '1', '20', '100', '101', '1e3', '1.5', 'NaN', 'Infinity', '99999999999999999999', 'echo', 'http', 'failed', 'dead_lettered', 'queued'),
+  fc.constantFrom(
+    '',
+    '%ZZ',
+    '%',
+    '%00',
+    '0',
+    '-1',
+    '1',
+    '20',
+    '100',
+    '101',
+    '1e3',
+    '1.5',
+    'NaN',
+    'Infinity',
+    '99999999999999999999',
+    'echo',
+    'http',
+    'failed',
+    'dead_lettered',
+    'queued',
+  ),
   fc.string({ unit: 'grapheme', maxLength: 20 }).map(encodeURIComponent),
 );
 
 function queryString(names: string[]): fc.Arbitrary<string> {
-  const known = names.map((name) => fc.option(name === 'cursor' ? cursor : oddQueryValue, { nil: undefined, freq: 2 }).map((value) => (value === undefined ? [] : [`${name}=${value}`])));
-  const extra = fc.option(fc.constantFrom('x=1', 'limit=5&limit=6', '%ZZ=1', 'cursor', '=', '&&', `${encodeURIComponent('\u0000')}=\u0000`.replace('\u0000', '%00')), { nil: undefined, freq: 4 });
+  const known = names.map((name) =>
+    fc
+      .option(name === 'cursor' ? cursor : oddQueryValue, { nil: undefined, freq: 2 })
+      .map((value) => (value === undefined ? [] : [`${name}=${value}`])),
+  );
+  const extra = fc.option(
+    fc.constantFrom(
+      'x=1',
+      'limit=5&limit=6',
+      '%ZZ=1',
+      'cursor',
+      '=',
+      '&&',
+      `${encodeURIComponent('\u0000')}=\u0000`.replace('\u0000', '%00'),
+    ),
+    { nil: undefined, freq: 4 },
+  );
   return fc.tuple(fc.tuple(...known), extra).map(([parts, more]) => {
     const all = [...parts.flat(), ...(more === undefined ? [] : [more])];
     return all.length > 0 ? `?${all.join('&')}` : '';
@@ -93,7 +151,10 @@ function queryString(names: string[]): fc.Arbitrary<string> {
 const echoJob = fc.record(
   {
     type: fc.constantFrom('echo', 'echo', 'echo', 'fax', ''),
-    input: fc.record({ value: fc.jsonValue({ maxDepth: 4 }), sleepMs: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.jsonValue()) }, { requiredKeys: [] }),
+    input: fc.record(
+      { value: fc.jsonValue({ maxDepth: 4 }), sleepMs: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.jsonValue()) },
+      { requiredKeys: [] },
+    ),
     priority: fc.oneof(fc.integer({ min: -1, max: 7 }), fc.string()),
     maxAttempts: fc.integer({ min: -1, max: 3 }),
     metadata: fc.dictionary(fc.string({ maxLength: 10 }), fc.oneof(fc.string({ maxLength: 10 }), fc.integer())),
@@ -106,7 +167,10 @@ const echoJob = fc.record(
 const schedule = fc.record(
   {
     id: fc.oneof(fc.constantFrom('fuzz-a', 'fuzz-b'), fc.string({ maxLength: 30 })),
-    cron: fc.oneof(fc.constantFrom('0 0 1 1 *', '* * * *', '@every 1h', 'garbage', '0 0 31 2 *', '61 * * * *'), fc.array(fc.string(), { maxLength: 2 })),
+    cron: fc.oneof(
+      fc.constantFrom('0 0 1 1 *', '* * * *', '@every 1h', 'garbage', '0 0 31 2 *', '61 * * * *'),
+      fc.array(fc.string(), { maxLength: 2 }),
+    ),
     intervalMs: fc.oneof(fc.constantFrom(3_600_000, 999, 1_500, 0), fc.integer()),
     timezone: fc.constantFrom('UTC', 'utc', 'Europe/Paris', 'Mars/Olympus', ''),
     job: echoJob,
@@ -123,7 +187,10 @@ const body = fc.oneof(
   { weight: 3, arbitrary: fc.jsonValue().map((value) => JSON.stringify(value)) },
   { weight: 3, arbitrary: echoJob.map((job) => JSON.stringify(job)) },
   { weight: 2, arbitrary: schedule.map((s) => JSON.stringify(s)) },
-  { weight: 1, arbitrary: fc.integer({ min: 50, max: 6_000 }).map((n) => `{"type":"echo","input":{"value":${'['.repeat(n)}${']'.repeat(n)}}}`) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 50, max: 6_000 }).map((n) => `{"type":"echo","input":{"value":${'['.repeat(n)}${']'.repeat(n)}}}`),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 50, max: 3_000 }).map((n) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)) },
   { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...SAFE_TEXT_CHARS), maxLength: 60 }) },
@@ -197,19 +264,26 @@ describe('fuzzing every documented route (no 5xx, problem+json errors, refused r
   after(async function () {
     if (!stack) return;
     const { client } = testEnv();
-    for (const id of acceptedSchedules) await client.schedule.getHandle(id).delete().catch(() => undefined);
+    for (const id of acceptedSchedules)
+      await client.schedule
+        .getHandle(id)
+        .delete()
+        .catch(() => undefined);
     // Visibility trails a start by a moment.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     const unexplained: string[] = [];
     for await (const execution of client.workflow.list({ query: `TaskQueue = '${stack.taskQueue}'` })) {
       const id = execution.workflowId;
       const explained =
-        acceptedJobs.has(id) || [...acceptedJobs].some((job) => id.startsWith(`${job}/`)) || [...acceptedSchedules].some((s) => id.includes(`-schedule-${s}-`));
+        acceptedJobs.has(id) ||
+        [...acceptedJobs].some((job) => id.startsWith(`${job}/`)) ||
+        [...acceptedSchedules].some((s) => id.includes(`-schedule-${s}-`));
       if (!explained) unexplained.push(id);
     }
     await stack.stop();
     const counts = [...statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status}: ${count}`);
-    if (process.env.JOBLINE_TEST_REPORT) process.stdout.write(`fuzz answers by status (seed ${SEED}, ${RUNS} runs per route): ${counts.join(', ')}\n`);
+    if (process.env.JOBLINE_TEST_REPORT)
+      process.stdout.write(`fuzz answers by status (seed ${SEED}, ${RUNS} runs per route): ${counts.join(', ')}\n`);
     assert.deepEqual(unexplained, [], 'workflows that no accepted request started');
     // The guards answer 403, 415 and 421 before any route: most cases must get past them to prove anything.
     const total = [...statuses.values()].reduce((sum, n) => sum + n, 0);
@@ -222,7 +296,8 @@ describe('fuzzing every documented route (no 5xx, problem+json errors, refused r
     if (reply.status >= 300 || !reply.headers['content-type']?.startsWith('application/json')) return;
     const parsed = JSON.parse(reply.text) as { id?: unknown };
     if (typeof parsed.id !== 'string') return;
-    if (request.method === 'POST' && request.path.startsWith('/v1/jobs') && !request.path.includes('/', '/v1/jobs/'.length)) acceptedJobs.add(parsed.id);
+    if (request.method === 'POST' && request.path.startsWith('/v1/jobs') && !request.path.includes('/', '/v1/jobs/'.length))
+      acceptedJobs.add(parsed.id);
     if (request.method === 'POST' && request.path.startsWith('/v1/schedules') && reply.status === 201) acceptedSchedules.add(parsed.id);
   }
 
@@ -237,25 +312,27 @@ describe('fuzzing every documented route (no 5xx, problem+json errors, refused r
         body,
         gzip: fc.boolean(),
       });
-      await fc.assert(
-        fc.asyncProperty(arbitrary, async (generated) => {
-          let i = 0;
-          const path = operation.template.replace(/\{[^}]+\}/g, () => generated.params[i++] ?? '') + generated.query;
-          const wantsGzip = generated.headers['content-encoding']?.toLowerCase() === 'gzip' && generated.gzip;
-          const payload = generated.body === undefined ? undefined : wantsGzip ? gzipSync(generated.body) : generated.body;
-          const request: RawRequest = { method: operation.method, path, headers: generated.headers, body: payload };
-          const reply = await rawRequest(stack.baseUrl, request);
-          const shown = () => `${request.method} ${path.slice(0, 200)} ${JSON.stringify(request.headers)} body=${String(generated.body).slice(0, 200)} → ${reply.status} ${reply.text.slice(0, 300)}`;
-          assert.ok(reply.status < 500, shown());
-          if (reply.status >= 400) assert.match(reply.headers['content-type'] ?? '', /^application\/problem\+json/, shown());
-          statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
-          account(request, reply);
-        }),
-        { numRuns: RUNS, seed: SEED, endOnFailure: true, verbose: 1 },
-      ).catch((err: unknown) => {
-        throw new Error(`${(err as Error).message}\nreplay with JOBLINE_FUZZ_SEED=${SEED} JOBLINE_FUZZ_RUNS=${RUNS}`);
-      });
+      await fc
+        .assert(
+          fc.asyncProperty(arbitrary, async (generated) => {
+            let i = 0;
+            const path = operation.template.replace(/\{[^}]+\}/g, () => generated.params[i++] ?? '') + generated.query;
+            const wantsGzip = generated.headers['content-encoding']?.toLowerCase() === 'gzip' && generated.gzip;
+            const payload = generated.body === undefined ? undefined : wantsGzip ? gzipSync(generated.body) : generated.body;
+            const request: RawRequest = { method: operation.method, path, headers: generated.headers, body: payload };
+            const reply = await rawRequest(stack.baseUrl, request);
+            const shown = () =>
+              `${request.method} ${path.slice(0, 200)} ${JSON.stringify(request.headers)} body=${String(generated.body).slice(0, 200)} → ${reply.status} ${reply.text.slice(0, 300)}`;
+            assert.ok(reply.status < 500, shown());
+            if (reply.status >= 400) assert.match(reply.headers['content-type'] ?? '', /^application\/problem\+json/, shown());
+            statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
+            account(request, reply);
+          }),
+          { numRuns: RUNS, seed: SEED, endOnFailure: true, verbose: 1 },
+        )
+        .catch((err: unknown) => {
+          throw new Error(`${(err as Error).message}\nreplay with JOBLINE_FUZZ_SEED=${SEED} JOBLINE_FUZZ_RUNS=${RUNS}`);
+        });
     });
   }
 });
-

@@ -43,9 +43,18 @@ describe('http input: refused at submission (API only, private targets not allow
   after(() => stack.stop());
 
   const post = async (path: string, body: unknown) => {
-    const response = await fetch(`${stack.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${stack.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const text = await response.text();
-    return { status: response.status, contentType: response.headers.get('content-type') ?? '', text, body: JSON.parse(text) as ProblemBody };
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type') ?? '',
+      text,
+      body: JSON.parse(text) as ProblemBody,
+    };
   };
 
   /** A 400 problem naming exactly `fields`; returns it. */
@@ -77,9 +86,11 @@ describe('http input: refused at submission (API only, private targets not allow
   });
 
   it('refuses a private http-deliver target of a batch, naming input.handlerInput.url', async () => {
-    await expect400('/v1/jobs', { type: 'batch', input: { handler: 'http-deliver', handlerInput: { url: 'http://[::ffff:10.0.0.1]/' }, items: [{ n: 1 }] } }, [
-      'input.handlerInput.url',
-    ]);
+    await expect400(
+      '/v1/jobs',
+      { type: 'batch', input: { handler: 'http-deliver', handlerInput: { url: 'http://[::ffff:10.0.0.1]/' }, items: [{ n: 1 }] } },
+      ['input.handlerInput.url'],
+    );
   });
 
   it('refuses a private target in a pipeline node, also inside a batch node', async () => {
@@ -101,7 +112,9 @@ describe('http input: refused at submission (API only, private targets not allow
 
   it('refuses a private target in a schedule’s job, naming job.input.url, and creates nothing', async () => {
     const id = `private-${randomUUID().slice(0, 8)}`;
-    await expect400('/v1/schedules', { id, intervalMs: 3_600_000, job: { type: 'http', input: { url: 'http://169.254.169.254/' } } }, ['job.input.url']);
+    await expect400('/v1/schedules', { id, intervalMs: 3_600_000, job: { type: 'http', input: { url: 'http://169.254.169.254/' } } }, [
+      'job.input.url',
+    ]);
     const lookup = await fetch(`${stack.baseUrl}/v1/schedules/${id}`);
     assert.equal(lookup.status, 404);
   });
@@ -109,7 +122,10 @@ describe('http input: refused at submission (API only, private targets not allow
   it('refuses a URL with credentials, says where they go, and never echoes the password', async () => {
     for (const [body, field] of [
       [{ type: 'http', input: { url: 'https://user:s3cret@example.com/hook' } }, 'input.url'],
-      [{ type: 'batch', input: { handler: 'http-deliver', handlerInput: { url: 'https://user:s3cret@example.com/' }, items: [1] } }, 'input.handlerInput.url'],
+      [
+        { type: 'batch', input: { handler: 'http-deliver', handlerInput: { url: 'https://user:s3cret@example.com/' }, items: [1] } },
+        'input.handlerInput.url',
+      ],
     ] as const) {
       const reply = await expect400('/v1/jobs', body, [field]);
       assert.match(reply.body.errors![0]!.message, /Authorization header/);
@@ -121,28 +137,46 @@ describe('http input: refused at submission (API only, private targets not allow
     const longHost = `https://${'a'.repeat(70_000)}.example/`;
     const reply = await expect400('/v1/jobs', { type: 'http', input: { url: longHost } }, ['input.url']);
     assert.match(reply.body.detail, /at most 8192 characters/);
-    const hostOver = await expect400('/v1/jobs', { type: 'http', input: { url: `https://${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.${'e'.repeat(20)}/` } }, ['input.url']);
+    const hostOver = await expect400(
+      '/v1/jobs',
+      {
+        type: 'http',
+        input: { url: `https://${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.${'e'.repeat(20)}/` },
+      },
+      ['input.url'],
+    );
     assert.match(hostOver.body.detail, /host must be at most 253/);
   });
 
   it('refuses CR, LF, NUL and other controls in header values, naming the header', async () => {
     for (const value of ['a\r\nX-Injected: 1', 'a\nb', 'a\u0000', 'a\u007f', 'a\u0100']) {
-      await expect400('/v1/jobs', { type: 'http', input: { url: 'https://example.com/', headers: { 'X-Evil': value } } }, ['input.headers.X-Evil']);
+      await expect400('/v1/jobs', { type: 'http', input: { url: 'https://example.com/', headers: { 'X-Evil': value } } }, [
+        'input.headers.X-Evil',
+      ]);
     }
   });
 
   it('refuses header names that are not tokens, and headers the HTTP client owns', async () => {
-    await expect400('/v1/jobs', { type: 'http', input: { url: 'https://example.com/', headers: { 'X Bad': 'v', 'X:Colon': 'v', '': 'v' } } }, [
-      'input.headers.X Bad',
-      'input.headers.X:Colon',
-      'input.headers.',
-    ]);
+    await expect400(
+      '/v1/jobs',
+      { type: 'http', input: { url: 'https://example.com/', headers: { 'X Bad': 'v', 'X:Colon': 'v', '': 'v' } } },
+      ['input.headers.X Bad', 'input.headers.X:Colon', 'input.headers.'],
+    );
     const headers = { Host: 'internal', 'Content-Length': '1', 'Transfer-Encoding': 'chunked', Connection: 'close' };
-    const reply = await expect400('/v1/jobs', { type: 'http', input: { url: 'https://example.com/', headers } }, Object.keys(headers).map((name) => `input.headers.${name}`));
+    const reply = await expect400(
+      '/v1/jobs',
+      { type: 'http', input: { url: 'https://example.com/', headers } },
+      Object.keys(headers).map((name) => `input.headers.${name}`),
+    );
     assert.match(reply.body.errors![0]!.message, /may not be set by a job/);
     // The batch handler shares the rules.
-    await expect400('/v1/jobs', { type: 'batch', input: { handler: 'http-deliver', handlerInput: { url: 'https://example.com/', headers: { 'X-A': 'a\r\nb' } }, items: [1] } }, [
-      'input.handlerInput.headers.X-A',
-    ]);
+    await expect400(
+      '/v1/jobs',
+      {
+        type: 'batch',
+        input: { handler: 'http-deliver', handlerInput: { url: 'https://example.com/', headers: { 'X-A': 'a\r\nb' } }, items: [1] },
+      },
+      ['input.handlerInput.headers.X-A'],
+    );
   });
 });

@@ -125,7 +125,10 @@ describe('http job: private targets', function () {
       const url = endpoint.url.replace('127.0.0.1', host);
       const { status, body } = await stack.submit({ type: 'http', input: { url } });
       assert.equal(status, 400, JSON.stringify(body));
-      assert.deepEqual((body.errors as Array<{ field: string }>).map((e) => e.field), ['input.url']);
+      assert.deepEqual(
+        (body.errors as Array<{ field: string }>).map((e) => e.field),
+        ['input.url'],
+      );
       assert.equal(endpoint.calls.length, 0);
     });
   }

@@ -7,7 +7,12 @@ import { HttpJobInput } from '../src/jobs/http';
 import { useStack } from './support/use-stack';
 
 const fastRetry = { initialIntervalMs: 200, backoffCoefficient: 2, maxIntervalMs: 2_000, jitter: 0.2 };
-const CREDENTIALS = { Authorization: 'Bearer s3cret', Cookie: 'session=s3cret', 'X-Api-Key': 's3cret', 'Proxy-Authorization': 'Basic s3cret' };
+const CREDENTIALS = {
+  Authorization: 'Bearer s3cret',
+  Cookie: 'session=s3cret',
+  'X-Api-Key': 's3cret',
+  'Proxy-Authorization': 'Basic s3cret',
+};
 
 describe('http job: redirects (two loopback origins, real HTTP)', function () {
   const suite = useStack(); // private targets allowed: both origins are on 127.0.0.1
@@ -36,7 +41,10 @@ describe('http job: redirects (two loopback origins, real HTTP)', function () {
     const a = await suite.target([{ status: 302, headers: { location: '/next' } }, 200]);
     const { body } = await suite.stack.submit({ type: 'http', input: { url: `${a.url}/first`, method: 'GET', headers: CREDENTIALS } });
     await suite.stack.waitFor(body.id, (j) => j.status === 'completed');
-    assert.deepEqual(a.calls.map((call) => call.path), ['/first', '/next']);
+    assert.deepEqual(
+      a.calls.map((call) => call.path),
+      ['/first', '/next'],
+    );
     const second = a.calls[1]!.headers;
     assert.equal(second.authorization, 'Bearer s3cret');
     assert.equal(second.cookie, 'session=s3cret');
@@ -62,7 +70,11 @@ describe('http job: redirects (two loopback origins, real HTTP)', function () {
 
   it(`fails for good after ${MAX_REDIRECTS} redirects, without retrying`, async () => {
     const a = await suite.target([{ status: 302, headers: { location: '/again' } }]);
-    const { body } = await suite.stack.submit({ type: 'http', input: { url: `${a.url}/loop?token=s3cret`, method: 'GET' }, retry: fastRetry });
+    const { body } = await suite.stack.submit({
+      type: 'http',
+      input: { url: `${a.url}/loop?token=s3cret`, method: 'GET' },
+      retry: fastRetry,
+    });
     const job = await suite.stack.waitFor(body.id, (j) => j.status === 'dead_lettered');
     assert.equal(job.attempts, 1);
     assert.equal(job.lastError?.type, 'HttpClientError');

@@ -50,7 +50,10 @@ describe('idempotency keys', function () {
   it('scopes keys per job type', async () => {
     const key = `shared-${randomUUID()}`;
     const echo = await stack.submit(job(5), { 'idempotency-key': key });
-    const http = await stack.submit({ type: 'http', input: { url: 'http://127.0.0.1:9/never', timeoutMs: 100 }, maxAttempts: 1 }, { 'idempotency-key': key });
+    const http = await stack.submit(
+      { type: 'http', input: { url: 'http://127.0.0.1:9/never', timeoutMs: 100 }, maxAttempts: 1 },
+      { 'idempotency-key': key },
+    );
     assert.equal(echo.status, 202);
     assert.equal(http.status, 202);
     assert.notEqual(echo.body.id, http.body.id);

@@ -72,7 +72,10 @@ describe('the full Temporal server install step (scripts/install-temporal-server
     const schema = path.join(s.root, '.temporal', 'server-schema', SERVER_VERSION);
     assert.ok(fs.existsSync(path.join(schema, 'temporal', 'versioned')));
     assert.ok(fs.existsSync(path.join(schema, 'visibility', 'versioned')));
-    assert.deepEqual(fs.readdirSync(bin).filter((name) => name.includes('.tmp-')), []);
+    assert.deepEqual(
+      fs.readdirSync(bin).filter((name) => name.includes('.tmp-')),
+      [],
+    );
 
     const again = s.run();
     assert.equal(again.status, 0, again.stderr);

@@ -18,7 +18,13 @@ function scratchProject() {
     spawnSync(process.execPath, [path.join(root, 'scripts', 'install-temporal.cjs')], {
       encoding: 'utf8',
       // No Go, no `temporal` and no real cache unless a test puts them there.
-      env: { HOME: root, XDG_CACHE_HOME: cache, PATH: path.join(root, 'no-such-dir'), JOBLINE_TEMPORAL_DOWNLOAD_URL: 'http://127.0.0.1:9', ...env },
+      env: {
+        HOME: root,
+        XDG_CACHE_HOME: cache,
+        PATH: path.join(root, 'no-such-dir'),
+        JOBLINE_TEMPORAL_DOWNLOAD_URL: 'http://127.0.0.1:9',
+        ...env,
+      },
       timeout: 60_000,
     });
   return { root, cache, target, run, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };

@@ -8,7 +8,8 @@ describe('listing jobs', function () {
   const ids: string[] = [];
   before(async () => {
     stack = await startStack();
-    for (let i = 0; i < 3; i += 1) ids.push((await stack.submit({ type: 'echo', input: { value: i }, metadata: { batch: 'listing' } })).body.id);
+    for (let i = 0; i < 3; i += 1)
+      ids.push((await stack.submit({ type: 'echo', input: { value: i }, metadata: { batch: 'listing' } })).body.id);
     await Promise.all(ids.map((id) => stack.waitFor(id, (j) => j.status === 'completed')));
   });
   after(() => stack.stop());
@@ -17,7 +18,9 @@ describe('listing jobs', function () {
     const seen: JobView[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 200; page += 1) {
-      const res = await request(stack.baseUrl).get(`/v1/jobs?${query}${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      const res = await request(stack.baseUrl)
+        .get(`/v1/jobs?${query}${cursor ? `&cursor=${cursor}` : ''}`)
+        .expect(200);
       seen.push(...(res.body.jobs as JobView[]));
       cursor = res.body.nextCursor;
       if (!cursor) break;
@@ -31,7 +34,11 @@ describe('listing jobs', function () {
       listed = await listAll('type=echo&status=completed&limit=100');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    for (const id of ids) assert.ok(listed.some((j) => j.id === id), `${id} listed`);
+    for (const id of ids)
+      assert.ok(
+        listed.some((j) => j.id === id),
+        `${id} listed`,
+      );
     assert.ok(listed.every((j) => j.type === 'echo' && j.status === 'completed'));
     const none = await listAll('type=echo&status=dead_lettered&limit=100');
     assert.ok(!none.some((j) => ids.includes(j.id)));

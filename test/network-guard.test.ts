@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import type dns from 'node:dns';
 import { fetch } from 'undici';
-import { addressRefusal, guardedAgent, guardedLookup, isPublicAddress, literalTargetRefusal, TargetNotAllowedError } from '../src/activities/network-guard';
+import {
+  addressRefusal,
+  guardedAgent,
+  guardedLookup,
+  isPublicAddress,
+  literalTargetRefusal,
+  TargetNotAllowedError,
+} from '../src/activities/network-guard';
 import { printableUrl, withoutUserinfo } from '../src/activities/printable-url';
 import { isSecretHeader, SECRET_HEADER_NAMES } from '../src/jobs/secret-headers';
 import { startTarget, type Target } from './support/target';
@@ -55,7 +62,17 @@ const REFUSED: Array<[string, RegExp]> = [
   ['2130706433', /not an IP address/], // only Node's plain forms count as addresses
 ];
 
-const PUBLIC = ['8.8.8.8', '93.184.216.34', '172.32.0.1', '1.1.1.1', '2606:4700::1111', '2a00:1450:4001:80b::200e', '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:808:808::1'];
+const PUBLIC = [
+  '8.8.8.8',
+  '93.184.216.34',
+  '172.32.0.1',
+  '1.1.1.1',
+  '2606:4700::1111',
+  '2a00:1450:4001:80b::200e',
+  '::ffff:8.8.8.8',
+  '64:ff9b::808:808',
+  '2002:808:808::1',
+];
 
 describe('network guard: what an address is', () => {
   for (const [address, reason] of REFUSED) {
@@ -100,7 +117,13 @@ describe('network guard: literal targets in URLs', () => {
   }
 
   it('leaves names to the lookup and lets public literals through', () => {
-    for (const url of ['https://example.com/', 'http://8.8.8.8/', 'https://[2606:4700::1111]/', 'http://localhost.example.com/', 'http://mylocalhost/']) {
+    for (const url of [
+      'https://example.com/',
+      'http://8.8.8.8/',
+      'https://[2606:4700::1111]/',
+      'http://localhost.example.com/',
+      'http://mylocalhost/',
+    ]) {
       assert.equal(literalTargetRefusal(new URL(url)), undefined, url);
     }
   });

@@ -17,7 +17,20 @@ describe('OpenAPI document and docs page', function () {
   it('serves /openapi.json with every route and a request schema per job type, generated from the zod schemas', async () => {
     const doc = (await request(stack.baseUrl).get('/openapi.json').expect(200)).body;
     assert.equal(doc.openapi, '3.1.0');
-    for (const path of ['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/result', '/v1/jobs/{id}/cancel', '/v1/dead-letters', '/v1/dead-letters/{id}/retry', '/v1/dead-letters/{id}/discard', '/v1/schedules', '/v1/schedules/{id}', '/v1/schedules/{id}/trigger', '/v1/jobs/{id}/retry-failed', '/v1/jobs/{id}/failed-items']) {
+    for (const path of [
+      '/v1/jobs',
+      '/v1/jobs/{id}',
+      '/v1/jobs/{id}/result',
+      '/v1/jobs/{id}/cancel',
+      '/v1/dead-letters',
+      '/v1/dead-letters/{id}/retry',
+      '/v1/dead-letters/{id}/discard',
+      '/v1/schedules',
+      '/v1/schedules/{id}',
+      '/v1/schedules/{id}/trigger',
+      '/v1/jobs/{id}/retry-failed',
+      '/v1/jobs/{id}/failed-items',
+    ]) {
       assert.ok(doc.paths[path], `${path} documented`);
     }
     for (const jobType of JOB_TYPES) {
@@ -36,7 +49,10 @@ describe('OpenAPI document and docs page', function () {
 
   it('lists the batch handlers and named queries with their schemas', async () => {
     const { handlers } = (await request(stack.baseUrl).get('/v1/batch-handlers').expect(200)).body;
-    assert.deepEqual(handlers.map((h: { name: string }) => h.name), ['http-deliver', 'pg-upsert', 'noop']);
+    assert.deepEqual(
+      handlers.map((h: { name: string }) => h.name),
+      ['http-deliver', 'pg-upsert', 'noop'],
+    );
     const deliver = handlers.find((h: { name: string }) => h.name === 'http-deliver');
     assert.deepEqual(deliver.handlerInput.required, ['url']);
     assert.equal(deliver.handlerInput.properties.breaker.properties.failures.default, 5);
@@ -67,19 +83,33 @@ describe('OpenAPI document and docs page', function () {
     const served: string[] = [];
     const walk = (stack: Layer[]) => {
       for (const layer of stack) {
-        if (layer.route) for (const method of Object.keys(layer.route.methods)) served.push(`${method} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
+        if (layer.route)
+          for (const method of Object.keys(layer.route.methods)) served.push(`${method} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
         else if (layer.handle?.stack) walk(layer.handle.stack);
       }
     };
     walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
     await connection.close();
     const doc = openApiDocument() as { paths: Record<string, Record<string, { operationId?: string }>> };
-    const documented = Object.entries(doc.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method} ${path}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method} ${path}`),
+    );
     assert.ok(served.length >= 25, `found ${served.length} routes`);
-    assert.deepEqual(served.filter((route) => !documented.includes(route)), [], 'served but not documented');
-    assert.deepEqual(documented.filter((route) => !served.includes(route)), [], 'documented but not served');
+    assert.deepEqual(
+      served.filter((route) => !documented.includes(route)),
+      [],
+      'served but not documented',
+    );
+    assert.deepEqual(
+      documented.filter((route) => !served.includes(route)),
+      [],
+      'documented but not served',
+    );
     const ids = Object.values(doc.paths).flatMap((operations) => Object.values(operations).map((operation) => operation.operationId));
-    assert.ok(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id)), JSON.stringify(ids));
+    assert.ok(
+      ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id)),
+      JSON.stringify(ids),
+    );
     assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
     // The fields views carry are documented too.
     const job = (openApiDocument() as { components: { schemas: { Job: { properties: Record<string, unknown> } } } }).components.schemas.Job;

@@ -11,7 +11,12 @@ interface NodeInput {
   [override: string]: unknown;
 }
 
-const echoNode = (id: string, dependsOn: string[] = [], sleepMs = 0): NodeInput => ({ id, type: 'echo', input: { value: id, sleepMs }, dependsOn });
+const echoNode = (id: string, dependsOn: string[] = [], sleepMs = 0): NodeInput => ({
+  id,
+  type: 'echo',
+  input: { value: id, sleepMs },
+  dependsOn,
+});
 /** Fails for good: its overall timeout passes while it sleeps. */
 const failingNode = (id: string, dependsOn: string[] = []): NodeInput => ({
   id,
@@ -53,9 +58,14 @@ describe('pipelines (DAGs of jobs as child workflows)', function () {
   });
 
   it('rejects a cycle with its path, and other bad graphs naming the fields, starting nothing', async () => {
-    const cyclic = await suite.stack.submit({ type: 'pipeline', input: { nodes: [echoNode('a', ['c']), echoNode('b', ['a']), echoNode('c', ['b']), echoNode('x')] } });
+    const cyclic = await suite.stack.submit({
+      type: 'pipeline',
+      input: { nodes: [echoNode('a', ['c']), echoNode('b', ['a']), echoNode('c', ['b']), echoNode('x')] },
+    });
     assert.equal(cyclic.status, 400);
-    const cycleError = (cyclic.body as unknown as { errors: Array<{ field: string; message: string }> }).errors.find((e) => e.field === 'input.nodes');
+    const cycleError = (cyclic.body as unknown as { errors: Array<{ field: string; message: string }> }).errors.find(
+      (e) => e.field === 'input.nodes',
+    );
     assert.match(cycleError?.message ?? '', /dependency cycle: (a → c → b → a|b → a → c → b|c → b → a → c)/);
 
     const cases: Array<[NodeInput[], string]> = [
@@ -72,12 +82,18 @@ describe('pipelines (DAGs of jobs as child workflows)', function () {
       const res = await suite.stack.submit({ type: 'pipeline', input: { nodes } });
       assert.equal(res.status, 400, field);
       const errors = (res.body as unknown as { errors: Array<{ field: string }> }).errors;
-      assert.ok(errors.some((e) => e.field === field), `${field}: ${JSON.stringify(errors)}`);
+      assert.ok(
+        errors.some((e) => e.field === field),
+        `${field}: ${JSON.stringify(errors)}`,
+      );
     }
   });
 
   it('fail-fast: a failed node cancels the running ones and skips the rest', async () => {
-    const id = await submit([failingNode('broken'), echoNode('slow', [], 30_000), echoNode('after', ['broken']), echoNode('later', ['slow'])], 'fail-fast');
+    const id = await submit(
+      [failingNode('broken'), echoNode('slow', [], 30_000), echoNode('after', ['broken']), echoNode('later', ['slow'])],
+      'fail-fast',
+    );
     const failed = await suite.stack.waitFor(id, (j) => j.status === 'failed', 30_000);
     assert.deepEqual(nodeStatuses(failed), { broken: 'failed', slow: 'cancelled', after: 'skipped', later: 'skipped' });
     assert.match(failed.lastError?.message ?? '', /broken/);
@@ -85,7 +101,10 @@ describe('pipelines (DAGs of jobs as child workflows)', function () {
   });
 
   it('continue: only the failed node’s dependents are skipped', async () => {
-    const id = await submit([failingNode('broken'), echoNode('other', [], 300), echoNode('after', ['broken']), echoNode('next', ['other'])], 'continue');
+    const id = await submit(
+      [failingNode('broken'), echoNode('other', [], 300), echoNode('after', ['broken']), echoNode('next', ['other'])],
+      'continue',
+    );
     const failed = await suite.stack.waitFor(id, (j) => j.status === 'failed', 30_000);
     assert.deepEqual(nodeStatuses(failed), { broken: 'failed', other: 'completed', after: 'skipped', next: 'completed' });
   });
@@ -96,32 +115,55 @@ describe('pipelines (DAGs of jobs as child workflows)', function () {
     const parked = await suite.stack.waitFor(id, (j) => j.nodes?.find((n) => n.id === 'call')?.status === 'dead_lettered');
     assert.equal(parked.status, 'running');
     assert.equal(nodeStatuses(parked).then, 'waiting');
-    await request(suite.stack.baseUrl).post(`/v1/dead-letters/${encodeURIComponent(`${id}/call`)}/retry`).expect(202);
+    await request(suite.stack.baseUrl)
+      .post(`/v1/dead-letters/${encodeURIComponent(`${id}/call`)}/retry`)
+      .expect(202);
     const done = await suite.stack.waitFor(id, (j) => j.status === 'completed');
     assert.deepEqual(nodeStatuses(done), { call: 'completed', then: 'completed' });
   });
 
   it('a discarded dead-lettered node fails, and its dependents are skipped', async () => {
     const target = await suite.target([{ status: 400 }]);
-    const id = await submit([{ id: 'call', type: 'http', input: { url: target.url } }, echoNode('then', ['call']), echoNode('free')], 'continue');
+    const id = await submit(
+      [{ id: 'call', type: 'http', input: { url: target.url } }, echoNode('then', ['call']), echoNode('free')],
+      'continue',
+    );
     await suite.stack.waitFor(id, (j) => j.nodes?.find((n) => n.id === 'call')?.status === 'dead_lettered');
-    await request(suite.stack.baseUrl).post(`/v1/dead-letters/${encodeURIComponent(`${id}/call`)}/discard`).expect(202);
+    await request(suite.stack.baseUrl)
+      .post(`/v1/dead-letters/${encodeURIComponent(`${id}/call`)}/discard`)
+      .expect(202);
     const failed = await suite.stack.waitFor(id, (j) => j.status === 'failed');
     assert.deepEqual(nodeStatuses(failed), { call: 'failed', then: 'skipped', free: 'completed' });
   });
 
   it('runs a batch as a node; a dead-lettered batch holds its dependents until it is retried', async () => {
     const target = await suite.target([{ status: 400 }, 200]);
-    const batch = { handler: 'http-deliver', handlerInput: { url: target.url }, items: [{ n: 1 }, { n: 2 }], chunkSize: 1, concurrency: 1, maxFailedItems: 0 };
-    const id = await submit([echoNode('first'), { id: 'deliver', type: 'batch', input: batch, dependsOn: ['first'] }, echoNode('then', ['deliver'])]);
+    const batch = {
+      handler: 'http-deliver',
+      handlerInput: { url: target.url },
+      items: [{ n: 1 }, { n: 2 }],
+      chunkSize: 1,
+      concurrency: 1,
+      maxFailedItems: 0,
+    };
+    const id = await submit([
+      echoNode('first'),
+      { id: 'deliver', type: 'batch', input: batch, dependsOn: ['first'] },
+      echoNode('then', ['deliver']),
+    ]);
     const parked = await suite.stack.waitFor(id, (j) => j.nodes?.find((n) => n.id === 'deliver')?.status === 'dead_lettered');
     assert.equal(nodeStatuses(parked).then, 'waiting');
     assert.equal((await suite.stack.getJob(`${id}/deliver`)).status, 'dead_lettered');
-    await request(suite.stack.baseUrl).post(`/v1/dead-letters/${encodeURIComponent(`${id}/deliver`)}/retry`).expect(202);
+    await request(suite.stack.baseUrl)
+      .post(`/v1/dead-letters/${encodeURIComponent(`${id}/deliver`)}/retry`)
+      .expect(202);
     const done = await suite.stack.waitFor(id, (j) => j.status === 'completed');
     assert.deepEqual(nodeStatuses(done), { first: 'completed', deliver: 'completed', then: 'completed' });
     const node = await suite.stack.getJob(`${id}/deliver`);
-    assert.deepEqual({ type: node.type, done: node.progress?.done, failed: node.progress?.failed, round: node.batch?.round }, { type: 'batch', done: 2, failed: 0, round: 2 });
+    assert.deepEqual(
+      { type: node.type, done: node.progress?.done, failed: node.progress?.failed, round: node.batch?.round },
+      { type: 'batch', done: 2, failed: 0, round: 2 },
+    );
     assert.equal(target.calls.length, 3, 'the refused item twice, the other once');
   });
 

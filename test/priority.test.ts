@@ -34,9 +34,7 @@ describe('priorities', function () {
     for (let i = 0; i < 3; i += 1) {
       urgent.push((await stack.submit({ type: 'echo', input: { value: `high-${i}`, sleepMs: 400 }, priority: 1 })).body.id);
     }
-    const finished = await Promise.all(
-      [...backlog, ...urgent].map((id) => stack.waitFor(id, (j) => j.status === 'completed', 60_000)),
-    );
+    const finished = await Promise.all([...backlog, ...urgent].map((id) => stack.waitFor(id, (j) => j.status === 'completed', 60_000)));
     const doneAt = new Map(finished.map((job) => [job.id, Date.parse(job.completedAt!)]));
     for (const id of urgent) {
       const overtaken = waiting.filter((low) => doneAt.get(low)! < doneAt.get(id)!).length;

@@ -23,7 +23,13 @@ const API_KEY = `k3y-${run}-api-key`;
 const PROXY = `Basic pr0xy-${run}-credentials`;
 const SECRETS = [BEARER, COOKIE, API_KEY, PROXY, `s3cr3t-${run}`, `c00kie-${run}`, `k3y-${run}`, `pr0xy-${run}`];
 
-const secretHeaders = () => ({ Authorization: BEARER, Cookie: COOKIE, 'X-Api-Key': API_KEY, 'proxy-authorization': PROXY, 'X-Other': `visible-${run}` });
+const secretHeaders = () => ({
+  Authorization: BEARER,
+  Cookie: COOKIE,
+  'X-Api-Key': API_KEY,
+  'proxy-authorization': PROXY,
+  'X-Other': `visible-${run}`,
+});
 
 function assertNoSecret(text: string, where: string): void {
   for (const secret of SECRETS) assert.ok(!text.includes(secret), `${where} shows ${secret}: ${text.slice(0, 2_000)}`);
@@ -44,7 +50,11 @@ describe('redaction of secrets in views, errors and logs', function () {
   /** A target that answers 400 (non-retryable: parked at once) and echoes the credential back in its body. */
   async function deadLetteredHttpJob(): Promise<{ job: JobView; target: Awaited<ReturnType<typeof suite.target>> }> {
     const target = await suite.target([{ status: 400, body: `rejected: you sent ${BEARER} and ${API_KEY}` }, 200]);
-    const { status, body } = await suite.stack.submit({ type: 'http', input: { url: `${target.url}/hook`, headers: secretHeaders() }, retry: fast });
+    const { status, body } = await suite.stack.submit({
+      type: 'http',
+      input: { url: `${target.url}/hook`, headers: secretHeaders() },
+      retry: fast,
+    });
     assert.equal(status, 202, JSON.stringify(body));
     assertNoSecret(JSON.stringify(body), 'the submit answer');
     const job = await suite.stack.waitFor(body.id, (j) => j.status === 'dead_lettered');
@@ -61,7 +71,10 @@ describe('redaction of secrets in views, errors and logs', function () {
 
     const detail = await raw(`/v1/dead-letters/${job.id}`);
     assertNoSecret(detail, 'GET /v1/dead-letters/{id}');
-    const parsed = JSON.parse(detail) as { input: { headers: Record<string, string>; url: string }; deadLetterHistory: Array<{ message: string }> };
+    const parsed = JSON.parse(detail) as {
+      input: { headers: Record<string, string>; url: string };
+      deadLetterHistory: Array<{ message: string }>;
+    };
     assert.deepEqual(parsed.input.headers, {
       Authorization: REDACTED,
       Cookie: REDACTED,
@@ -99,7 +112,9 @@ describe('redaction of secrets in views, errors and logs', function () {
   it('retries a dead letter with a corrected input that carries a secret: it is sent, not shown', async () => {
     const { job } = await deadLetteredHttpJob();
     const good = await suite.target([200]);
-    const answer = await post(`/v1/dead-letters/${job.id}/retry`, { input: { url: `${good.url}/fixed`, headers: { authorization: BEARER } } });
+    const answer = await post(`/v1/dead-letters/${job.id}/retry`, {
+      input: { url: `${good.url}/fixed`, headers: { authorization: BEARER } },
+    });
     assert.equal(answer.status, 202);
     const done = await suite.stack.waitFor(job.id, (j) => j.status === 'completed');
     assert.equal(good.calls.length, 1);
@@ -111,7 +126,12 @@ describe('redaction of secrets in views, errors and logs', function () {
     const target = await suite.target([{ status: 400, body: `no: ${BEARER}` }]);
     const { body } = await suite.stack.submit({
       type: 'batch',
-      input: { handler: 'http-deliver', handlerInput: { url: target.url, headers: secretHeaders(), maxAttempts: 1 }, items: [{ n: 1 }, { n: 2 }], maxFailedItems: 0 },
+      input: {
+        handler: 'http-deliver',
+        handlerInput: { url: target.url, headers: secretHeaders(), maxAttempts: 1 },
+        items: [{ n: 1 }, { n: 2 }],
+        maxFailedItems: 0,
+      },
       retry: fast,
     });
     const job = await suite.stack.waitFor(body.id, (j) => j.status === 'dead_lettered');
@@ -179,7 +199,12 @@ describe('redaction of secrets in views, errors and logs', function () {
     try {
       const callerSecret = `Bearer caller-secret-${run}`;
       const callerKey = `caller-key-${run}`;
-      const headers = { authorization: callerSecret, 'x-api-key': callerKey, cookie: `sid=caller-cookie-${run}`, 'proxy-authorization': `Basic caller-proxy-${run}` };
+      const headers = {
+        authorization: callerSecret,
+        'x-api-key': callerKey,
+        cookie: `sid=caller-cookie-${run}`,
+        'proxy-authorization': `Basic caller-proxy-${run}`,
+      };
       await fetch(`${server.url}/v1/jobs?limit=1`, { headers });
       await fetch(`${server.url}/v1/no-such-route`, { headers });
       const submitted = await fetch(`${server.url}/v1/jobs`, {
@@ -190,7 +215,8 @@ describe('redaction of secrets in views, errors and logs', function () {
       assert.equal(submitted.status, 202);
       const text = lines.join('');
       assert.ok(lines.length >= 3, `request lines were logged: ${text}`);
-      for (const secret of [callerSecret, callerKey, `caller-cookie-${run}`, `caller-proxy-${run}`]) assert.ok(!text.includes(secret), `the log shows ${secret}: ${text}`);
+      for (const secret of [callerSecret, callerKey, `caller-cookie-${run}`, `caller-proxy-${run}`])
+        assert.ok(!text.includes(secret), `the log shows ${secret}: ${text}`);
       assert.ok(text.includes('[Redacted]'), text);
       // The rest of the request is still logged.
       assert.ok(text.includes('/v1/no-such-route'), text);
@@ -264,7 +290,9 @@ describe('redaction rules (unit)', function () {
 
   it('redacts a pipeline node’s input by its own job type, as planned and as written', function () {
     const pipeline = findJobType('pipeline')!;
-    const plan = pipeline.input.parse({ nodes: [{ id: 'a', type: 'http', input: { url: 'http://x', headers: { Authorization: BEARER } } }] });
+    const plan = pipeline.input.parse({
+      nodes: [{ id: 'a', type: 'http', input: { url: 'http://x', headers: { Authorization: BEARER } } }],
+    });
     assertNoSecret(JSON.stringify(redactInput(pipeline, plan)), 'a redacted plan');
     const written = { nodes: [{ id: 'a', type: 'http', input: { url: 'http://x', headers: { Authorization: BEARER } } }] };
     assertNoSecret(JSON.stringify(redactInput(pipeline, written)), 'a redacted request');

@@ -12,7 +12,10 @@ const FIXTURES = path.join(__dirname, 'fixtures', 'histories');
 
 async function replay(histories: Array<{ workflowId: string; history: unknown }>): Promise<void> {
   const options = { workflowBundle: testEnv().workflowBundle };
-  for await (const result of Worker.runReplayHistories(options, histories.map((h) => ({ workflowId: h.workflowId, history: historyFromJSON(h.history) })))) {
+  for await (const result of Worker.runReplayHistories(
+    options,
+    histories.map((h) => ({ workflowId: h.workflowId, history: historyFromJSON(h.history) })),
+  )) {
     assert.equal(result.error, undefined, `${result.workflowId} does not replay: ${String(result.error)}`);
   }
 }
@@ -84,7 +87,13 @@ describe('replaying job workflow histories', function () {
       await api.post(`/v1/dead-letters/${ids['dead-letter-discarded']}/discard`).expect(202);
       await submit('pipeline', {
         type: 'pipeline',
-        input: { nodes: [{ id: 'a', type: 'echo', input: {} }, { id: 'b', type: 'echo', input: {}, dependsOn: ['a'] }, { id: 'c', type: 'http', input: { url: pipelineTarget.url }, dependsOn: ['a'], retry: fast }] },
+        input: {
+          nodes: [
+            { id: 'a', type: 'echo', input: {} },
+            { id: 'b', type: 'echo', input: {}, dependsOn: ['a'] },
+            { id: 'c', type: 'http', input: { url: pipelineTarget.url }, dependsOn: ['a'], retry: fast },
+          ],
+        },
       });
       // The node parks itself and tells its pipeline (a signal to an external workflow), then is retried.
       ids['pipeline-node-dead-lettered'] = `${ids.pipeline}/c`;
@@ -94,11 +103,21 @@ describe('replaying job workflow histories', function () {
       // Past maxFailedItems, parked, retried from the dead letters: the refused item runs again, then the rest.
       await submit('batch-dead-letter-retried', {
         type: 'batch',
-        input: { handler: 'http-deliver', handlerInput: { url: batchTarget.url }, items: [1, 2, 3], chunkSize: 1, concurrency: 1, maxFailedItems: 0 },
+        input: {
+          handler: 'http-deliver',
+          handlerInput: { url: batchTarget.url },
+          items: [1, 2, 3],
+          chunkSize: 1,
+          concurrency: 1,
+          maxFailedItems: 0,
+        },
       });
       await stack.waitFor(ids['batch-dead-letter-retried']!, (j) => j.status === 'dead_lettered');
       await api.post(`/v1/dead-letters/${ids['batch-dead-letter-retried']}/retry`).expect(202);
-      await submit('batch-cancelled', { type: 'batch', input: { handler: 'noop', items: [1, 2, 3, 4], chunkSize: 1, concurrency: 1, maxItemsPerSecond: 1 } });
+      await submit('batch-cancelled', {
+        type: 'batch',
+        input: { handler: 'noop', items: [1, 2, 3, 4], chunkSize: 1, concurrency: 1, maxItemsPerSecond: 1 },
+      });
       await stack.waitFor(ids['batch-cancelled']!, (j) => j.status === 'running');
       await api.post(`/v1/jobs/${ids['batch-cancelled']}/cancel`).expect(202);
       await submit('cancelled', { type: 'echo', input: { sleepMs: 30_000 } });

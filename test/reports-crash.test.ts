@@ -11,7 +11,6 @@ const ROWS = 300_000;
 /** Slow enough that the kill lands mid-way on a loaded 2-core machine, fast enough to finish in seconds. */
 const ROWS_PER_SECOND = 60_000;
 
-
 describe('a report whose worker is SIGKILLed mid-way', function () {
   this.timeout(90_000);
   let dirs: ReportDirs;

@@ -4,7 +4,17 @@ import path from 'node:path';
 import type { ReportJobResult } from '../src/activities/report';
 import { seedDemo } from '../src/reports/demo/seed';
 import { startStack, type Stack } from './support/stack';
-import { comparable, databaseUrl, dropTables, makeReportDirs, sha256, tableRows, tempTableName, withPg, type ReportDirs } from './support/reports';
+import {
+  comparable,
+  databaseUrl,
+  dropTables,
+  makeReportDirs,
+  sha256,
+  tableRows,
+  tempTableName,
+  withPg,
+  type ReportDirs,
+} from './support/reports';
 
 /** Eight orders whose aggregates can be checked by hand (see the expectations below). */
 const HAND_CSV = `id,ordered_at,region,product,quantity,amount_cents
@@ -44,7 +54,14 @@ describe('report job: sources, numbers, validation (real dev server, real Postgr
       .map((line) => {
         const [id, orderedAt, region, ...rest] = line.split(',');
         const [amount, quantity, ...product] = rest.reverse();
-        return JSON.stringify({ id: Number(id), ordered_at: orderedAt, region, product: product.reverse().join(',').replace(/"/g, ''), quantity: Number(quantity), amount_cents: Number(amount) });
+        return JSON.stringify({
+          id: Number(id),
+          ordered_at: orderedAt,
+          region,
+          product: product.reverse().join(',').replace(/"/g, ''),
+          quantity: Number(quantity),
+          amount_cents: Number(amount),
+        });
       });
     fs.writeFileSync(path.join(dirs.sourceDir, 'hand.ndjson'), ndjson.join('\n') + '\n');
     handTable = tempTableName('hand');
@@ -56,7 +73,14 @@ describe('report job: sources, numbers, validation (real dev server, real Postgr
       for (const line of HAND_CSV.trim().split('\n').slice(1)) {
         const [id, orderedAt, region, ...rest] = line.split(',');
         const [amount, quantity, ...product] = rest.reverse();
-        await client.query(`INSERT INTO ${handTable} VALUES ($1, $2, $3, $4, $5, $6)`, [id, orderedAt, region, product.reverse().join(',').replace(/"/g, ''), quantity, amount]);
+        await client.query(`INSERT INTO ${handTable} VALUES ($1, $2, $3, $4, $5, $6)`, [
+          id,
+          orderedAt,
+          region,
+          product.reverse().join(',').replace(/"/g, ''),
+          quantity,
+          amount,
+        ]);
       }
     });
   });
@@ -86,7 +110,9 @@ describe('report job: sources, numbers, validation (real dev server, real Postgr
     assert.equal(a.rows, 3_000);
     const csvLines = bytes('seed-a.csv').toString().trim().split('\n').slice(1);
     const csvSum = csvLines.reduce((sum, line) => sum + Number(line.split(',').at(-1)), 0);
-    const [dbRow] = await withPg(async (c) => (await c.query<{ n: string; s: string }>(`SELECT count(*) AS n, sum(amount_cents) AS s FROM ${table}`)).rows);
+    const [dbRow] = await withPg(
+      async (c) => (await c.query<{ n: string; s: string }>(`SELECT count(*) AS n, sum(amount_cents) AS s FROM ${table}`)).rows,
+    );
     assert.equal(Number(dbRow?.n), 3_000);
     assert.equal(Number(dbRow?.s), csvSum);
   });
@@ -122,7 +148,9 @@ describe('report job: sources, numbers, validation (real dev server, real Postgr
         ],
       );
       // p95 = the value at rank floor(0.95 × (n − 1)), within 1%: [10, 50] → 10; [15, 25, 120] → 25.
-      [10, 10, 10, 30, 25].forEach((expected, i) => assertNear(groups[i]?.p95_order_value, expected, `p95 of ${groups[i]?.region} ${groups[i]?.month}`));
+      [10, 10, 10, 30, 25].forEach((expected, i) =>
+        assertNear(groups[i]?.p95_order_value, expected, `p95 of ${groups[i]?.region} ${groups[i]?.month}`),
+      );
       assert.deepEqual(await tableRows(stack.baseUrl, id, 'top-products'), [
         { rank: 1, product: 'Grinder', orders: 1, units: 1, revenue: 120 },
         { rank: 2, product: 'Kettle', orders: 2, units: 3, revenue: 75 },
@@ -141,7 +169,10 @@ describe('report job: sources, numbers, validation (real dev server, real Postgr
     const tablesOf = (r: ReportJobResult) => comparable(r).artifacts.filter((a) => a.name !== 'report.html');
     assert.deepEqual(tablesOf(csv.result), tablesOf(pg.result));
     const groups = await tableRows(stack.baseUrl, csv.id, 'by-region-month');
-    assert.deepEqual(groups.map((g) => [g.region, g.month, g.orders, g.revenue]), [['south', '2025-02', 3, 160]]);
+    assert.deepEqual(
+      groups.map((g) => [g.region, g.month, g.orders, g.revenue]),
+      [['south', '2025-02', 3, 160]],
+    );
   });
 
   it(`gives byte-identical artifacts over ${DEMO_ROWS.toLocaleString('en')} seeded rows as CSV and as a table, and agrees with SQL recomputed independently`, async function () {
@@ -151,23 +182,30 @@ describe('report job: sources, numbers, validation (real dev server, real Postgr
     await seedDemo({ rows: DEMO_ROWS, seed: 11, csvFile: path.join(dirs.sourceDir, 'same.csv'), table, databaseUrl: databaseUrl() });
     const csv = await runReport({ report: 'sales-summary', source: { type: 'csv', path: 'same.csv' } });
     const pg = await runReport({ report: 'sales-summary', source: { type: 'postgres', table } });
-    assert.deepEqual(comparable(csv.result).artifacts.filter((a) => a.name !== 'report.html'), comparable(pg.result).artifacts.filter((a) => a.name !== 'report.html'));
+    assert.deepEqual(
+      comparable(csv.result).artifacts.filter((a) => a.name !== 'report.html'),
+      comparable(pg.result).artifacts.filter((a) => a.name !== 'report.html'),
+    );
     assert.equal(csv.result.rows.matched, DEMO_ROWS);
 
     const groups = await tableRows(stack.baseUrl, pg.id, 'by-region-month');
-    const expected = await withPg(async (c) =>
-      (
-        await c.query<{ region: string; month: string; orders: string; revenue: string; p95: number }>(
-          `SELECT region, to_char(ordered_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, count(*) AS orders, sum(amount_cents) AS revenue,
+    const expected = await withPg(
+      async (c) =>
+        (
+          await c.query<{ region: string; month: string; orders: string; revenue: string; p95: number }>(
+            `SELECT region, to_char(ordered_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, count(*) AS orders, sum(amount_cents) AS revenue,
                   ((array_agg(amount_cents ORDER BY amount_cents))[floor(0.95 * (count(*) - 1))::int + 1])::float8 AS p95
              FROM ${table} GROUP BY 1, 2 ORDER BY 1, 2`,
-        )
-      ).rows,
+          )
+        ).rows,
     );
     assert.equal(groups.length, expected.length);
     for (const [i, row] of expected.entries()) {
       const got = groups[i]!;
-      assert.deepEqual([got.region, got.month, got.orders, got.revenue], [row.region, row.month, Number(row.orders), Number(row.revenue) / 100]);
+      assert.deepEqual(
+        [got.region, got.month, got.orders, got.revenue],
+        [row.region, row.month, Number(row.orders), Number(row.revenue) / 100],
+      );
       // The exact value at the sketch's rank, floor(0.95 × (n − 1)); the sketch is within 1% of it.
       assertNear(got.p95_order_value, row.p95 / 100, `p95 ${row.region} ${row.month}`);
     }
@@ -201,20 +239,34 @@ describe('report job: sources, numbers, validation (real dev server, real Postgr
     ['a bad parameter', { report: 'sales-summary', params: { topProducts: 1000 } }, 'input.params.topProducts'],
     ['an unknown parameter', { report: 'sales-summary', params: { region: 'north' } }, 'input.params'],
     ['a bad date', { report: 'sales-summary', params: { from: '2025-13-01' } }, 'input.params.from'],
-    ['a path leaving the source directory', { report: 'sales-summary', source: { type: 'csv', path: '../etc/passwd' } }, 'input.source.path'],
-    ['a table name that is not an identifier', { report: 'sales-summary', source: { type: 'postgres', table: 'x; drop table y' } }, 'input.source.table'],
+    [
+      'a path leaving the source directory',
+      { report: 'sales-summary', source: { type: 'csv', path: '../etc/passwd' } },
+      'input.source.path',
+    ],
+    [
+      'a table name that is not an identifier',
+      { report: 'sales-summary', source: { type: 'postgres', table: 'x; drop table y' } },
+      'input.source.table',
+    ],
   ];
   for (const [what, input, field] of badInputs) {
     it(`refuses ${what} with a 400 naming ${field}`, async () => {
       const { status, body } = await stack.submit({ type: 'report', input });
       assert.equal(status, 400);
       const errors = (body as unknown as { errors: { field: string }[] }).errors;
-      assert.ok(errors.some((e) => e.field === field), JSON.stringify(errors));
+      assert.ok(
+        errors.some((e) => e.field === field),
+        JSON.stringify(errors),
+      );
     });
   }
 
   it('refuses a report over a missing file at submission', async () => {
-    const { status, body } = await stack.submit({ type: 'report', input: { report: 'sales-summary', source: { type: 'csv', path: 'missing.csv' } } });
+    const { status, body } = await stack.submit({
+      type: 'report',
+      input: { report: 'sales-summary', source: { type: 'csv', path: 'missing.csv' } },
+    });
     assert.equal(status, 400, JSON.stringify(body));
     assert.match(JSON.stringify(body), /input\.source\.path: no such source file: missing.csv/);
   });

@@ -25,7 +25,12 @@ describe('schedules (real dev server, real HTTP)', function () {
     return id;
   };
 
-  const call = async <T = ScheduleView>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> => {
+  const call = async <T = ScheduleView>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Reply<T>> => {
     const response = await fetch(`${stack.baseUrl}${path}`, {
       method,
       headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
@@ -136,7 +141,13 @@ describe('schedules (real dev server, real HTTP)', function () {
     assert.ok(schedule.nextRunsAt.length >= 5);
     assert.equal(schedule.nextRunAt, schedule.nextRunsAt[0]);
     assert.ok(Date.parse(schedule.nextRunAt!) > Date.now());
-    const paris = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    const paris = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Paris',
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
     for (const at of schedule.nextRunsAt) {
       const parts = Object.fromEntries(paris.formatToParts(new Date(at)).map((p) => [p.type, p.value]));
       assert.equal(`${parts.hour}:${parts.minute}`, '12:00', at);
@@ -302,10 +313,24 @@ describe('schedules (real dev server, real HTTP)', function () {
     }
 
     const badId = expectProblem(await call('POST', '/v1/schedules', { id: 'has spaces', intervalMs: 60_000, job }), 400, 'invalid-request');
-    assert.deepEqual(badId.errors?.map((e) => e.field), ['id']);
-    const unknownType = expectProblem(await call('POST', '/v1/schedules', { id: uniqueId('fax'), intervalMs: 60_000, job: { type: 'fax', input: {} } }), 400, 'unknown-job-type');
-    assert.deepEqual(unknownType.errors?.map((e) => e.field), ['job.type']);
-    const notJson = await fetch(`${stack.baseUrl}/v1/schedules`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    assert.deepEqual(
+      badId.errors?.map((e) => e.field),
+      ['id'],
+    );
+    const unknownType = expectProblem(
+      await call('POST', '/v1/schedules', { id: uniqueId('fax'), intervalMs: 60_000, job: { type: 'fax', input: {} } }),
+      400,
+      'unknown-job-type',
+    );
+    assert.deepEqual(
+      unknownType.errors?.map((e) => e.field),
+      ['job.type'],
+    );
+    const notJson = await fetch(`${stack.baseUrl}/v1/schedules`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hello',
+    });
     assert.equal(notJson.status, 415);
 
     for (const id of ids) expectProblem(await call('GET', path(id)), 404, 'schedule-not-found');

@@ -8,7 +8,8 @@ import { startStack, type Stack } from './support/stack';
 
 /** What the file outside the source directory holds: no answer may ever quote it. */
 const CANARY = 'JOBLINE-OUTSIDE-CANARY';
-const ORDERS_CSV = 'id,ordered_at,region,product,quantity,amount_cents\n1,2025-01-01T00:00:00Z,north,Mug,1,100\n2,2025-01-02T00:00:00Z,south,Mug,2,250\n';
+const ORDERS_CSV =
+  'id,ordered_at,region,product,quantity,amount_cents\n1,2025-01-01T00:00:00Z,north,Mug,1,100\n2,2025-01-02T00:00:00Z,south,Mug,2,250\n';
 
 interface FailedItems {
   items: Array<{ position: number; error: string }>;
@@ -51,7 +52,11 @@ describe('source files stay inside the source directory (real files, real symlin
   const refusals: Array<[string, string, RegExp]> = [
     ['a link to a file outside', 'escape.ndjson', /resolves outside the source directory/],
     ['a file through a linked directory outside', 'out/secret.txt', /resolves outside the source directory/],
-    ['a missing file through a linked directory outside (same answer: no existence oracle)', 'out/nothing.txt', /resolves outside the source directory/],
+    [
+      'a missing file through a linked directory outside (same answer: no existence oracle)',
+      'out/nothing.txt',
+      /resolves outside the source directory/,
+    ],
     ['a link to a directory', 'sublink', /not a regular file/],
     ['a directory', 'sub', /not a regular file/],
     ['a missing file', 'missing.ndjson', /no such source file: missing.ndjson/],
@@ -94,7 +99,10 @@ describe('source files stay inside the source directory (real files, real symlin
       // The API saw a plain file; before the worker opens it, it becomes a link to the file outside.
       fs.rmSync(path.join(dirs.sourceDir, file));
       fs.symlinkSync(outsideFile, path.join(dirs.sourceDir, file));
-      const parked = await stack.waitFor(res.body.id, (j) => j.status === 'dead_lettered' || j.status === 'failed' || j.status === 'completed');
+      const parked = await stack.waitFor(
+        res.body.id,
+        (j) => j.status === 'dead_lettered' || j.status === 'failed' || j.status === 'completed',
+      );
       assert.equal(parked.status, 'dead_lettered', JSON.stringify(parked));
       assert.equal(parked.lastError?.type, kind === 'batch' ? 'InvalidBatchSource' : 'InvalidReportSource');
       assert.match(parked.lastError?.message ?? '', /resolves outside the source directory/);
@@ -107,7 +115,7 @@ describe('source files stay inside the source directory (real files, real symlin
 
   it('quotes a long bad line as a short excerpt in failed-items and in a report’s lastError', async () => {
     const long = `${'A'.repeat(70)}${'B'.repeat(5_000)}`;
-    fs.writeFileSync(path.join(dirs.sourceDir, "long.ndjson"), `${long}\n{"id":1}\n`);
+    fs.writeFileSync(path.join(dirs.sourceDir, 'long.ndjson'), `${long}\n{"id":1}\n`);
     const res = await batchOver('ndjson', 'long.ndjson');
     assert.equal(res.status, 202, JSON.stringify(res.body));
     await stack.waitFor(res.body.id, (j) => j.status === 'completed' || j.status === 'dead_lettered' || j.status === 'failed');
@@ -162,7 +170,10 @@ describe('openInside (the one way source files are opened)', () => {
 
   it('refuses `..`, absolute paths and a FIFO without hanging', async () => {
     for (const relative of ['../x', 'a/../../x', path.join(outside, 'b.txt')]) {
-      await assert.rejects(openInside(root, relative), (err: unknown) => err instanceof SourceFileRefusedError && err.problem === 'outside');
+      await assert.rejects(
+        openInside(root, relative),
+        (err: unknown) => err instanceof SourceFileRefusedError && err.problem === 'outside',
+      );
     }
     const fifo = path.join(root, 'pipe');
     const made = (await import('node:child_process')).spawnSync('mkfifo', [fifo]);

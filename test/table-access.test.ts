@@ -9,7 +9,14 @@ import { startStack, type Stack } from './support/stack';
 type FieldErrors = { errors?: Array<{ field: string; message: string }> };
 
 /** Names a client may try, none of which it may use; every one must get the same answer. */
-const forbiddenNames = (realButNotAllowed: string) => ['pg_authid', 'pg_catalog.pg_authid', 'PG_CATALOG.pg_authid', '"pg_authid"', realButNotAllowed, `jobline_missing_${randomUUID().slice(0, 8)}`];
+const forbiddenNames = (realButNotAllowed: string) => [
+  'pg_authid',
+  'pg_catalog.pg_authid',
+  'PG_CATALOG.pg_authid',
+  '"pg_authid"',
+  realButNotAllowed,
+  `jobline_missing_${randomUUID().slice(0, 8)}`,
+];
 
 /** The three fields that name a table, as submissions. */
 const submissions = (table: string, allowed: { orders: string; target: string }) => [
@@ -19,7 +26,14 @@ const submissions = (table: string, allowed: { orders: string; target: string })
   },
   {
     field: 'input.source.params.table',
-    body: { type: 'batch', input: { handler: 'pg-upsert', handlerInput: { table: allowed.target }, source: { type: 'postgres', query: 'orders', params: { table } } } },
+    body: {
+      type: 'batch',
+      input: {
+        handler: 'pg-upsert',
+        handlerInput: { table: allowed.target },
+        source: { type: 'postgres', query: 'orders', params: { table } },
+      },
+    },
   },
   {
     field: 'input.source.table',
@@ -29,8 +43,12 @@ const submissions = (table: string, allowed: { orders: string; target: string })
 
 async function createOrders(table: string): Promise<void> {
   await withPg(async (client) => {
-    await client.query(`CREATE TABLE ${table} (id bigint PRIMARY KEY, ordered_at timestamptz, region text, product text, quantity int, amount_cents bigint)`);
-    await client.query(`INSERT INTO ${table} SELECT g, '2025-01-01'::timestamptz + g * interval '1 hour', 'north', 'Mug', 1, 100 + g FROM generate_series(1, 20) g`);
+    await client.query(
+      `CREATE TABLE ${table} (id bigint PRIMARY KEY, ordered_at timestamptz, region text, product text, quantity int, amount_cents bigint)`,
+    );
+    await client.query(
+      `INSERT INTO ${table} SELECT g, '2025-01-01'::timestamptz + g * interval '1 hour', 'north', 'Mug', 1, 100 + g FROM generate_series(1, 20) g`,
+    );
   });
 }
 
@@ -70,7 +88,12 @@ describe('tables: only the configured ones, and one answer for every other (real
   it('runs a batch from an allowed query table into an allowed upsert table', async () => {
     const res = await stack.submit({
       type: 'batch',
-      input: { handler: 'pg-upsert', handlerInput: { table: target }, source: { type: 'postgres', query: 'orders', params: { table: orders } }, chunkSize: 7 },
+      input: {
+        handler: 'pg-upsert',
+        handlerInput: { table: target },
+        source: { type: 'postgres', query: 'orders', params: { table: orders } },
+        chunkSize: 7,
+      },
     });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     const done = await stack.waitFor(res.body.id, (j) => j.status === 'completed', 60_000);
@@ -82,15 +105,24 @@ describe('tables: only the configured ones, and one answer for every other (real
   it('refuses a NUL in a query parameter with a 400 and starts nothing', async () => {
     const key = `nul-${randomUUID()}`;
     const res = await stack.submit(
-      { type: 'batch', input: { handler: 'noop', source: { type: 'postgres', query: 'orders', params: { table: orders, regions: ['north\u0000'] } } } },
+      {
+        type: 'batch',
+        input: { handler: 'noop', source: { type: 'postgres', query: 'orders', params: { table: orders, regions: ['north\u0000'] } } },
+      },
       { 'Idempotency-Key': key },
     );
     assert.equal(res.status, 400, JSON.stringify(res.body));
     const errors = (res.body as unknown as FieldErrors).errors ?? [];
-    assert.ok(errors.some((e) => e.field === 'input.source.params.regions.0' && /NUL/.test(e.message)), JSON.stringify(errors));
+    assert.ok(
+      errors.some((e) => e.field === 'input.source.params.regions.0' && /NUL/.test(e.message)),
+      JSON.stringify(errors),
+    );
     assert.equal((await fetch(`${stack.baseUrl}/v1/jobs/batch-idem-${key}`)).status, 404);
 
-    const report = await stack.submit({ type: 'report', input: { report: 'sales-summary', params: { regions: ['a\u0000b'] }, source: { type: 'postgres', table: orders } } });
+    const report = await stack.submit({
+      type: 'report',
+      input: { report: 'sales-summary', params: { regions: ['a\u0000b'] }, source: { type: 'postgres', table: orders } },
+    });
     assert.equal(report.status, 400, JSON.stringify(report.body));
     assert.ok(((report.body as unknown as FieldErrors).errors ?? []).some((e) => e.field === 'input.params.regions.0'));
   });
@@ -116,7 +148,11 @@ describe('tables without an allow list: one schema, never pg_catalog (real Postg
       ][kind]!;
       const res = await stack.submit(body);
       assert.equal(res.status, 202, JSON.stringify(res.body));
-      const job = await stack.waitFor(res.body.id, (j) => j.status === 'dead_lettered' || j.status === 'failed' || j.status === 'completed', 60_000);
+      const job = await stack.waitFor(
+        res.body.id,
+        (j) => j.status === 'dead_lettered' || j.status === 'failed' || j.status === 'completed',
+        60_000,
+      );
       return { status: job.status, type: job.lastError?.type, message: job.lastError?.message, total: job.progress?.total };
     };
     for (const kind of [0, 1, 2]) {
@@ -134,12 +170,24 @@ describe('tables without an allow list: one schema, never pg_catalog (real Postg
 describe('table configuration', () => {
   it('defaults to every table of public, and reads an allow list', () => {
     assert.deepEqual(loadConfig({}).reports.tables, { schema: 'public' });
-    assert.deepEqual(loadConfig({ JOBLINE_PG_SCHEMA: 'jobs', JOBLINE_PG_TABLES: 'a, b_2' }).reports.tables, { schema: 'jobs', tables: ['a', 'b_2'] });
+    assert.deepEqual(loadConfig({ JOBLINE_PG_SCHEMA: 'jobs', JOBLINE_PG_TABLES: 'a, b_2' }).reports.tables, {
+      schema: 'jobs',
+      tables: ['a', 'b_2'],
+    });
   });
 
   it('refuses a system schema and names that are not identifiers', () => {
-    for (const env of [{ JOBLINE_PG_SCHEMA: 'pg_catalog' }, { JOBLINE_PG_SCHEMA: 'information_schema' }, { JOBLINE_PG_TABLES: 'ok,pg_catalog.pg_authid' }, { JOBLINE_PG_TABLES: ' , ' }]) {
-      assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && /JOBLINE_PG_/.test(err.message), JSON.stringify(env));
+    for (const env of [
+      { JOBLINE_PG_SCHEMA: 'pg_catalog' },
+      { JOBLINE_PG_SCHEMA: 'information_schema' },
+      { JOBLINE_PG_TABLES: 'ok,pg_catalog.pg_authid' },
+      { JOBLINE_PG_TABLES: ' , ' },
+    ]) {
+      assert.throws(
+        () => loadConfig(env),
+        (err: unknown) => err instanceof ConfigError && /JOBLINE_PG_/.test(err.message),
+        JSON.stringify(env),
+      );
     }
   });
 });

@@ -16,7 +16,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The `temporal` process itself (not its sh watchdog), found by the unique gRPC port it was given. */
 function temporalPid(port: number): number {
-  const pids = execFileSync('pgrep', ['-f', `start-dev --ip 127.0.0.1 --port ${port} `]).toString().trim().split('\n').map(Number);
+  const pids = execFileSync('pgrep', ['-f', `start-dev --ip 127.0.0.1 --port ${port} `])
+    .toString()
+    .trim()
+    .split('\n')
+    .map(Number);
   const server = pids.find((pid) => fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'sh');
   assert.ok(server, `no temporal process on port ${port} (pids ${pids.join(', ')})`);
   return server;
@@ -128,7 +132,9 @@ describe('when Temporal is down (issue 10, item 9)', function () {
       const killed = temporalPid(port);
       process.kill(killed, 'SIGKILL');
       // The restart takes a second or two, too quick to be sure to catch /readyz at 503: follow the log instead.
-      await until('the restart', 30_000, async () => (/exited unexpectedly; restarting it[\s\S]*server is back/.test(output) ? true : undefined));
+      await until('the restart', 30_000, async () =>
+        /exited unexpectedly; restarting it[\s\S]*server is back/.test(output) ? true : undefined,
+      );
       await until('readyz 200 after the restart', 30_000, async () => ((await readyz()) === 200 ? true : undefined));
 
       const submitted = await until('a submission after the restart', 15_000, async () => {

@@ -11,13 +11,25 @@ describe('backoff with jitter', () => {
   const retry = { initialIntervalMs: 1_000, backoffCoefficient: 2, maxIntervalMs: 10_000, jitter: 0.2 };
 
   it('grows exponentially and stays within [1 - jitter, 1] of the curve', () => {
-    assert.equal(jitteredDelayMs(retry, 1, () => 0), 1_000);
-    assert.equal(jitteredDelayMs(retry, 3, () => 0), 4_000);
-    assert.equal(jitteredDelayMs(retry, 3, () => 0.999_999), 3_200);
+    assert.equal(
+      jitteredDelayMs(retry, 1, () => 0),
+      1_000,
+    );
+    assert.equal(
+      jitteredDelayMs(retry, 3, () => 0),
+      4_000,
+    );
+    assert.equal(
+      jitteredDelayMs(retry, 3, () => 0.999_999),
+      3_200,
+    );
   });
 
   it('is capped by maxIntervalMs', () => {
-    assert.equal(jitteredDelayMs(retry, 20, () => 0), 10_000);
+    assert.equal(
+      jitteredDelayMs(retry, 20, () => 0),
+      10_000,
+    );
   });
 
   it('spreads delays when jitter is on, and not when it is off', () => {
@@ -42,7 +54,18 @@ describe('Retry-After', () => {
 
 describe('private address guard', () => {
   it('blocks loopback, private, link-local and mapped addresses', () => {
-    for (const address of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '0.0.0.0']) {
+    for (const address of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '::1',
+      'fe80::1',
+      'fd00::1',
+      '::ffff:127.0.0.1',
+      '0.0.0.0',
+    ]) {
       assert.equal(isPrivateAddress(address), true, address);
     }
   });

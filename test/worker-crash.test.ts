@@ -5,7 +5,6 @@ import { startTarget, type Target } from './support/target';
 import { testEnv } from './support/temporal-env';
 import { spawnWorker } from './support/worker-process';
 
-
 describe('a worker killed mid-attempt (SIGKILL)', function () {
   this.timeout(90_000);
   let stack: Stack;
@@ -15,7 +14,10 @@ describe('a worker killed mid-attempt (SIGKILL)', function () {
     // The API only: the first attempt runs in the child process.
     stack = await startStack({ worker: false });
     // The first call hangs (the worker dies during it); the retry succeeds.
-    target = await startTarget([{ status: 200, delayMs: 60_000 }, { status: 200, body: 'second worker' }]);
+    target = await startTarget([
+      { status: 200, delayMs: 60_000 },
+      { status: 200, body: 'second worker' },
+    ]);
   });
   after(async () => {
     worker?.kill('SIGKILL');

@@ -18,7 +18,13 @@ export interface BullmqBatchBench {
  */
 export async function startBullmqBatch(options: BatchBenchOptions, monitor: ProcessMonitor, logDir: string): Promise<BullmqBatchBench> {
   const { queue, worker, stop } = await startBullmqRig(
-    { target: { host: options.redisHost, port: options.redisPort }, concurrency: options.concurrency, queuePrefix: 'bench-batch', profile: options.profile, logDir },
+    {
+      target: { host: options.redisHost, port: options.redisPort },
+      concurrency: options.concurrency,
+      queuePrefix: 'bench-batch',
+      profile: options.profile,
+      logDir,
+    },
     monitor,
   );
   const finished = async () => {
@@ -40,7 +46,8 @@ export async function startBullmqBatch(options: BatchBenchOptions, monitor: Proc
       const addedMs = Date.now() - started;
       let now = await finished();
       while (now.completed + now.failed - before.completed - before.failed < items) {
-        if (Date.now() > deadline) throw new Error(`BullMQ: ${now.completed - before.completed} of ${items} jobs completed within ${options.timeoutSec} s`);
+        if (Date.now() > deadline)
+          throw new Error(`BullMQ: ${now.completed - before.completed} of ${items} jobs completed within ${options.timeoutSec} s`);
         await sleep(options.pollMs);
         now = await finished();
       }

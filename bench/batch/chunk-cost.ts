@@ -19,7 +19,9 @@ import { writeNdjson } from './items';
  * MockActivityEnvironment. Prints wall and CPU time: the ceiling of the activity code on one core.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { items: { type: 'string', default: '100000' }, 'chunk-size': { type: 'string', default: '500' } } });
+  const { values } = parseArgs({
+    options: { items: { type: 'string', default: '100000' }, 'chunk-size': { type: 'string', default: '500' } },
+  });
   const items = Number(values.items);
   const chunkSize = Number(values['chunk-size']);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobline-chunk-cost-'));
@@ -42,9 +44,13 @@ async function main(): Promise<void> {
       const refs: ChunkRef[] = [];
       const planMs: number[] = [];
       let cursor = { nextIndex: 0, nextPosition: 0 } as PlanPage['cursor'];
-      for (let exhausted = false; !exhausted; ) {
+      for (let exhausted = false; !exhausted;) {
         const p0 = performance.now();
-        const page = (await env.run(activities.planBatchChunks, { jobId: 'batch:cost', source, chunkSize, cursor, maxChunks: 100, first: cursor.nextIndex === 0 }, context)) as AttemptOutcome<PlanPage>;
+        const page = (await env.run(
+          activities.planBatchChunks,
+          { jobId: 'batch:cost', source, chunkSize, cursor, maxChunks: 100, first: cursor.nextIndex === 0 },
+          context,
+        )) as AttemptOutcome<PlanPage>;
         planMs.push(performance.now() - p0);
         refs.push(...page.result.chunks);
         cursor = page.result.cursor;

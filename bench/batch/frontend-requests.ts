@@ -16,7 +16,12 @@ export async function frontendRequests(metricsUrl: string): Promise<RequestCount
 }
 
 /** Requests per unit (e.g. per chunk) between two snapshots, most frequent first. */
-export function requestsPer(before: RequestCounts, after: RequestCounts, units: number, top = 8): Array<{ operation: string; per: number }> {
+export function requestsPer(
+  before: RequestCounts,
+  after: RequestCounts,
+  units: number,
+  top = 8,
+): Array<{ operation: string; per: number }> {
   return [...after]
     .map(([operation, count]) => ({ operation, per: (count - (before.get(operation) ?? 0)) / units }))
     .filter((r) => r.per > 0)

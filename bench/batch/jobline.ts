@@ -76,7 +76,8 @@ export async function startJoblineBatch(
         if (view.status === 'completed') break;
         if (!STILL_GOING.has(view.status)) throw new Error(`batch ${id} ended ${view.status}: ${JSON.stringify(view.lastError)}`);
         if (view.status === 'running') runningAfterMs ??= Date.now() - started;
-        if (Date.now() > deadline) throw new Error(`batch ${id} not completed within ${options.timeoutSec} s: ${JSON.stringify(view.progress)}`);
+        if (Date.now() > deadline)
+          throw new Error(`batch ${id} not completed within ${options.timeoutSec} s: ${JSON.stringify(view.progress)}`);
         await sleep(options.pollMs);
       }
       const seenAt = Date.now();
@@ -85,7 +86,9 @@ export async function startJoblineBatch(
       const [dbAfter, requestsAfter] = [await database(), await requests()];
       const result = view.result as BatchResult | undefined;
       if (!result || result.total !== items || result.succeeded !== items || result.failed !== 0) {
-        throw new Error(`batch ${id} completed with the wrong counts (want ${items} succeeded, 0 failed): ${JSON.stringify(result ?? view).slice(0, 500)}`);
+        throw new Error(
+          `batch ${id} completed with the wrong counts (want ${items} succeeded, 0 failed): ${JSON.stringify(result ?? view).slice(0, 500)}`,
+        );
       }
       const { failedChunks: _failed, ...counts } = result;
       const timeline = await batchTimeline(server.client, id, options.concurrency);
@@ -111,7 +114,9 @@ export async function startJoblineBatch(
           timeline,
           // The dev server's database calls per chunk (the GET polls' describe and query included).
           ...(dbBefore && dbAfter ? { persistencePerChunk: persistenceUsage(dbBefore, dbAfter, timeline.chunks, 6) } : {}),
-          ...(requestsBefore && requestsAfter ? { frontendRequestsPerChunk: requestsPer(requestsBefore, requestsAfter, timeline.chunks) } : {}),
+          ...(requestsBefore && requestsAfter
+            ? { frontendRequestsPerChunk: requestsPer(requestsBefore, requestsAfter, timeline.chunks) }
+            : {}),
         },
       };
     },

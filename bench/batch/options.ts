@@ -73,7 +73,6 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-
 export function parseBatchOptions(argv: string[], env: NodeJS.ProcessEnv): BatchBenchOptions | 'help' {
   const { values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false });
   if (values.help) return 'help';
@@ -81,14 +80,16 @@ export function parseBatchOptions(argv: string[], env: NodeJS.ProcessEnv): Batch
     const raw = values[flag];
     if (typeof raw !== 'string') return fallback;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`--${flag}: expected an integer in ${min}…${max}, got "${raw}"`);
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new UsageError(`--${flag}: expected an integer in ${min}…${max}, got "${raw}"`);
     return value;
   };
   const systems = (values.systems ?? BATCH_SYSTEMS.join(','))
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  for (const s of systems) if (!BATCH_SYSTEMS.includes(s as BatchSystem)) throw new UsageError(`--systems: unknown "${s}" (known: ${BATCH_SYSTEMS.join(', ')})`);
+  for (const s of systems)
+    if (!BATCH_SYSTEMS.includes(s as BatchSystem)) throw new UsageError(`--systems: unknown "${s}" (known: ${BATCH_SYSTEMS.join(', ')})`);
   const db = values.db ?? 'file';
   if (db !== 'file' && db !== 'memory') throw new UsageError('--db: file or memory');
   return {

@@ -83,7 +83,12 @@ export function renderReport(input: {
   for (const s of summaries) {
     out.push(
       `${s.system}: machine CPU busy ${fmt(s.machineBusyPct, 0)} %, of which not ours ${fmt(s.notOursPct, 0)} %; load average ${fmt(s.load[0], 2)} → ${fmt(s.load[1], 2)}` +
-        (s.runs > 1 ? `; runs: ${runs.filter((r) => r.system === s.system).map((r) => fmt(r.itemsPerSecond, 0)).join(', ')} items/s` : ''),
+        (s.runs > 1
+          ? `; runs: ${runs
+              .filter((r) => r.system === s.system)
+              .map((r) => fmt(r.itemsPerSecond, 0))
+              .join(', ')} items/s`
+          : ''),
     );
   }
   out.push('', ...whereTimeGoes(runs, options.pollMs), '');

@@ -24,7 +24,8 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jobline-bench-batch-'));
   const dirs = { logs, source: path.join(tmp, 'source'), artifacts: path.join(tmp, 'artifacts') };
   fs.mkdirSync(dirs.source);
-  const progress = (message: string) => process.stderr.write(`[bench:batch ${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+  const progress = (message: string) =>
+    process.stderr.write(`[bench:batch ${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
   const monitor = new ProcessMonitor();
   monitor.watch('bench', process.pid);
   const runs: BatchRun[] = [];
@@ -57,14 +58,22 @@ async function main(): Promise<void> {
       progress('jobline: starting a dev server (fresh temp database), the worker and the API');
       const jobline = await startJoblineBatch(options, monitor, dirs);
       cleanups.push(() => jobline.stop());
-      await measure('jobline', () => jobline.run(options.warmupItems, files.warmup), () => jobline.run(options.items, files.measured));
+      await measure(
+        'jobline',
+        () => jobline.run(options.warmupItems, files.warmup),
+        () => jobline.run(options.items, files.measured),
+      );
       await runCleanups(cleanups.splice(0));
     }
     if (options.systems.includes('bullmq')) {
       progress(`bullmq: Redis at ${options.redisHost}:${options.redisPort}, a fresh queue and a worker`);
       const bullmq = await startBullmqBatch(options, monitor, logs);
       cleanups.push(() => bullmq.stop());
-      await measure('bullmq', () => bullmq.run(options.warmupItems), () => bullmq.run(options.items));
+      await measure(
+        'bullmq',
+        () => bullmq.run(options.warmupItems),
+        () => bullmq.run(options.items),
+      );
       await runCleanups(cleanups.splice(0));
     }
   } finally {
@@ -73,11 +82,21 @@ async function main(): Promise<void> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 
-  const summaries = options.systems.map((system) => summariseSystem(system, runs.filter((r) => r.system === system))).filter((s) => s !== undefined);
+  const summaries = options.systems
+    .map((system) =>
+      summariseSystem(
+        system,
+        runs.filter((r) => r.system === system),
+      ),
+    )
+    .filter((s) => s !== undefined);
   const jobline = summaries.find((s) => s.system === 'jobline');
   const bullmq = summaries.find((s) => s.system === 'bullmq');
   const ratio = ratioOf(jobline, bullmq);
-  const machine = `${cpuCount()} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GB, Node ${process.version}; load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+  const machine = `${cpuCount()} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GB, Node ${process.version}; load average at start ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
   const report = {
     startedAt: started.toISOString(),
     wallSec: (Date.now() - started.getTime()) / 1000,

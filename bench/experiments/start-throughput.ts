@@ -17,7 +17,11 @@ import { readProc } from '../procfs';
 const VARIANTS: Array<{ label: string; file: boolean; extra: string[] }> = [
   { label: 'file, as Jobline runs it (rollback journal, synchronous=FULL)', file: true, extra: [] },
   { label: 'file, journal_mode=wal', file: true, extra: ['--sqlite-pragma', 'journal_mode=wal'] },
-  { label: 'file, journal_mode=wal + synchronous=normal', file: true, extra: ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'] },
+  {
+    label: 'file, journal_mode=wal + synchronous=normal',
+    file: true,
+    extra: ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'],
+  },
   { label: 'in memory', file: false, extra: [] },
 ];
 
@@ -29,7 +33,9 @@ async function measure(label: string, file: boolean, extra: string[], starts: nu
   try {
     const connection = await connect(`127.0.0.1:${port}`);
     const client = new Client({ connection });
-    await Promise.all(Array.from({ length: 20 }, (_, i) => client.workflow.start('nothing', { workflowId: `warm-${i}`, taskQueue: 'nobody' })));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => client.workflow.start('nothing', { workflowId: `warm-${i}`, taskQueue: 'nobody' })),
+    );
     const cpuBefore = readProc(server.pid!)?.cpuMs ?? Number.NaN;
     const t0 = Date.now();
     let next = 0;

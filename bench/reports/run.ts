@@ -57,7 +57,13 @@ async function main(): Promise<void> {
   const csvName = `bench-${rows}.csv`;
   const table = `bench_orders_${rows}`;
   process.stderr.write(`seeding ${rows} rows → ${path.join(sourceDir, csvName)} and table ${table}\n`);
-  await seedDemo({ rows, seed: 42, csvFile: path.join(sourceDir, csvName), table: sources.includes('postgres') ? table : undefined, databaseUrl: config.reports.databaseUrl });
+  await seedDemo({
+    rows,
+    seed: 42,
+    csvFile: path.join(sourceDir, csvName),
+    table: sources.includes('postgres') ? table : undefined,
+    databaseUrl: config.reports.databaseUrl,
+  });
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jobline-bench-reports-'));
   const server = await startDevServer({ binary: DEFAULT_CLI_PATH, port: await freePort(), dbFile: path.join(tmp, 'temporal.db') });
@@ -87,7 +93,21 @@ async function main(): Promise<void> {
       const source = kind === 'csv' ? { type: 'csv', path: csvName } : { type: 'postgres', table };
       const ceiling = JSON.parse(
         (
-          await run(process.execPath, ['--require', 'tsx/cjs', 'bench/reports/ceiling.ts', '--source', JSON.stringify(source), '--source-dir', sourceDir, '--database-url', config.reports.databaseUrl], { cwd: PROJECT_ROOT })
+          await run(
+            process.execPath,
+            [
+              '--require',
+              'tsx/cjs',
+              'bench/reports/ceiling.ts',
+              '--source',
+              JSON.stringify(source),
+              '--source-dir',
+              sourceDir,
+              '--database-url',
+              config.reports.databaseUrl,
+            ],
+            { cwd: PROJECT_ROOT },
+          )
         ).stdout,
       ) as { rows: number; ms: number; peakRssMb: number };
 
@@ -149,7 +169,12 @@ async function runJob(
   const submitted = await fetch(`${baseUrl}/v1/jobs`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ type: 'report', input: { report: 'sales-summary', source }, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, retry: { initialIntervalMs: 100 } }),
+    body: JSON.stringify({
+      type: 'report',
+      input: { report: 'sales-summary', source },
+      heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
+      retry: { initialIntervalMs: 100 },
+    }),
   });
   const { id } = (await submitted.json()) as { id: string };
   let runningSince: number | undefined;
@@ -163,9 +188,17 @@ async function runJob(
       const attemptRows = result.stats.attempts.map((a) => `#${a.attempt}: ${a.resumedFrom}+${a.rows}`).join(', ');
       const peakRssMb = Math.max(...workers.map((w) => w.peakRssMb));
       if (crash && job.attempts < 2) throw new Error('the report finished before the kill: use more rows');
-      return { ms: Date.now() - started, peakRssMb, attempts: job.attempts, rowsAfterCrash: result.stats.attempts.at(-1)?.rows, resumeAfterMs, attemptRows };
+      return {
+        ms: Date.now() - started,
+        peakRssMb,
+        attempts: job.attempts,
+        rowsAfterCrash: result.stats.attempts.at(-1)?.rows,
+        resumeAfterMs,
+        attemptRows,
+      };
     }
-    if (job.status !== 'queued' && job.status !== 'running' && job.status !== 'retrying') throw new Error(`job ${id} ended ${job.status}: ${JSON.stringify(job.lastError)}`);
+    if (job.status !== 'queued' && job.status !== 'running' && job.status !== 'retrying')
+      throw new Error(`job ${id} ended ${job.status}: ${JSON.stringify(job.lastError)}`);
     if (job.status === 'running') runningSince ??= Date.now();
     if (killedAt && resumeAfterMs === undefined && job.status === 'running' && job.attempts >= 2) resumeAfterMs = Date.now() - killedAt;
     if (crash && !killedAt && runningSince && Date.now() - runningSince >= crash.killAfterMs) {

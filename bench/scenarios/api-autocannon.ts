@@ -65,7 +65,13 @@ export async function autocannonPhase(
     non2xx: result.non2xx,
     errors: result.errors,
     requestsPerSec: result.duration > 0 ? (accepted + result.non2xx) / result.duration : Number.NaN,
-    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, mean: result.latency.average },
+    latencyMs: {
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+      mean: result.latency.average,
+    },
     jobsFinished,
     usage,
   };

@@ -16,7 +16,13 @@ export interface RunningBullmq {
  */
 export async function startBullmq(options: BenchOptions, monitor: ProcessMonitor, logDir: string): Promise<RunningBullmq> {
   const { queue, worker, stop } = await startBullmqRig(
-    { target: { host: options.redisHost, port: options.redisPort }, concurrency: options.activitySlots, queuePrefix: 'bench', profile: options.profile, logDir },
+    {
+      target: { host: options.redisHost, port: options.redisPort },
+      concurrency: options.activitySlots,
+      queuePrefix: 'bench',
+      profile: options.profile,
+      logDir,
+    },
     monitor,
   );
 

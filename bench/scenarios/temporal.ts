@@ -113,9 +113,17 @@ export interface RunningJobline {
 }
 
 /** The Jobline API and worker as separate processes; jobs go in over HTTP with keep-alive connections. */
-export async function startJobline(options: BenchOptions, server: TemporalServer, monitor: ProcessMonitor, logDir: string): Promise<RunningJobline> {
+export async function startJobline(
+  options: BenchOptions,
+  server: TemporalServer,
+  monitor: ProcessMonitor,
+  logDir: string,
+): Promise<RunningJobline> {
   const setup: ChildSetup = { options, server, monitor, logDir, taskQueue: `bench-jobline-${randomUUID().slice(0, 8)}` };
-  const [worker, api] = await Promise.all([startChild(setup, 'jobline-worker', 'jobline-worker'), startChild(setup, 'jobline-api', 'jobline-api')]);
+  const [worker, api] = await Promise.all([
+    startChild(setup, 'jobline-worker', 'jobline-worker'),
+    startChild(setup, 'jobline-api', 'jobline-api'),
+  ]);
   const apiUrl = api.url!;
   const pool = new Pool(apiUrl, { connections: options.clients, pipelining: 1, keepAliveTimeout: 60_000 });
   const body = JSON.stringify({ type: 'echo', input: { value: 1 } });
@@ -128,7 +136,8 @@ export async function startJobline(options: BenchOptions, server: TemporalServer
       if (!id) throw new Error(`POST /v1/jobs answered ${response.statusCode}: ${text.slice(0, 300)}`);
       return id;
     },
-    completions: (ids, since, timeoutMs) => temporalCompletions(server.client, setup.taskQueue, ids, since, timeoutMs, () => worker.countStarts()),
+    completions: (ids, since, timeoutMs) =>
+      temporalCompletions(server.client, setup.taskQueue, ids, since, timeoutMs, () => worker.countStarts()),
     collectStarts: () => worker.collectStarts(),
     ...(server.server.metricsUrl ? { persistence: () => persistenceSnapshot(server.server.metricsUrl!) } : {}),
   };
@@ -150,7 +159,12 @@ export interface RunningRawTemporal {
 }
 
 /** The ceiling: the bench starts a bare workflow directly with @temporalio/client; a bare worker runs it. */
-export async function startRawTemporal(options: BenchOptions, server: TemporalServer, monitor: ProcessMonitor, logDir: string): Promise<RunningRawTemporal> {
+export async function startRawTemporal(
+  options: BenchOptions,
+  server: TemporalServer,
+  monitor: ProcessMonitor,
+  logDir: string,
+): Promise<RunningRawTemporal> {
   const setup: ChildSetup = { options, server, monitor, logDir, taskQueue: `bench-raw-${randomUUID().slice(0, 8)}` };
   const worker = await startChild(setup, 'raw-worker', 'raw-worker');
   const features = new Set(options.rawFeatures);
@@ -170,7 +184,8 @@ export async function startRawTemporal(options: BenchOptions, server: TemporalSe
       });
       return workflowId;
     },
-    completions: (ids, since, timeoutMs) => temporalCompletions(server.client, setup.taskQueue, ids, since, timeoutMs, () => worker.countStarts()),
+    completions: (ids, since, timeoutMs) =>
+      temporalCompletions(server.client, setup.taskQueue, ids, since, timeoutMs, () => worker.countStarts()),
     collectStarts: () => worker.collectStarts(),
     ...(server.server.metricsUrl ? { persistence: () => persistenceSnapshot(server.server.metricsUrl!) } : {}),
   };

@@ -20,7 +20,11 @@ export interface HttpActivityDeps {
 
 /** A retryable failure (5xx, 429, 408, network, timeout); carries `Retry-After` when the server sent one. */
 class RetryableHttpError extends Error implements DelayHint {
-  constructor(name: string, message: string, readonly retryAfterMs?: number) {
+  constructor(
+    name: string,
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
     super(message);
     this.name = name;
   }
@@ -62,12 +66,7 @@ export function createHttpActivities(deps: HttpActivityDeps) {
  * `isSecretHeader` names, not only `Authorization`), and one that turns the request into a GET drops the
  * body and the headers that describe it.
  */
-export async function fetchFollowingRedirects(
-  input: HttpJobInput,
-  dispatcher: Agent,
-  allowPrivateTargets: boolean,
-  cancel: AbortSignal,
-) {
+export async function fetchFollowingRedirects(input: HttpJobInput, dispatcher: Agent, allowPrivateTargets: boolean, cancel: AbortSignal) {
   const signal = AbortSignal.any([cancel, AbortSignal.timeout(input.timeoutMs)]);
   let url = new URL(input.url);
   let method: string = input.method;
@@ -84,7 +83,10 @@ export async function fetchFollowingRedirects(
     if (response.status < 300 || response.status >= 400 || !location) return response;
     await response.body?.cancel();
     if (hop >= MAX_REDIRECTS) {
-      throw ApplicationFailure.nonRetryable(`more than ${MAX_REDIRECTS} redirects, starting at ${input.method} ${printableUrl(input.url)}`, 'HttpClientError');
+      throw ApplicationFailure.nonRetryable(
+        `more than ${MAX_REDIRECTS} redirects, starting at ${input.method} ${printableUrl(input.url)}`,
+        'HttpClientError',
+      );
     }
     const next = redirectTarget(location, url);
     if (next.origin !== url.origin) headers = withoutHeaders(headers, isSecretHeader);

@@ -69,7 +69,7 @@ function asAttemptFailure(err: unknown, context: AttemptContext, attempt: number
     const cause = err.cause && scrubbedError(err.cause, scrub);
     return ApplicationFailure.create({ message: scrub(err.message), type: err.type ?? undefined, nonRetryable: true, details, cause });
   }
-  const type = err instanceof ApplicationFailure ? err.type ?? 'Error' : err instanceof Error ? err.name : 'Error';
+  const type = err instanceof ApplicationFailure ? (err.type ?? 'Error') : err instanceof Error ? err.name : 'Error';
   const message = scrub(err instanceof Error ? err.message : String(err));
   const hint = (err as DelayHint).retryAfterMs ?? 0;
   return ApplicationFailure.create({

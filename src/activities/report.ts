@@ -51,7 +51,16 @@ async function runReport(deps: ReportActivityDeps, input: ReportJobInput, attemp
   const checkpoint = (): void => {
     mine.rows = scanned - mine.resumedFrom;
     if (!position) return;
-    const details: ReportCheckpoint = { version: 1, fingerprint, position, scanned, matched, total, aggregate: aggregator.snapshot(), attempts };
+    const details: ReportCheckpoint = {
+      version: 1,
+      fingerprint,
+      position,
+      scanned,
+      matched,
+      total,
+      aggregate: aggregator.snapshot(),
+      attempts,
+    };
     context.heartbeat({ progress: { done: scanned, total, unit: 'rows' }, checkpoint: details });
   };
   const pace = input.maxRowsPerSecond ? pacer(input.maxRowsPerSecond) : undefined;

@@ -85,7 +85,8 @@ export function createApp(options: AppOptions): express.Express {
       // Callers' own credentials (Authorization, X-Api-Key, cookies), whatever logger the app was given.
       redact: LOG_REDACTION,
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-      customLogLevel: (_req, res, err): LevelWithSilent => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      customLogLevel: (_req, res, err): LevelWithSilent =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     }),
   );
   // Before anything reads the request: a Host that is not ours (DNS rebinding) is 421, and a state-changing

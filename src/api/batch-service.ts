@@ -29,7 +29,10 @@ export const FailedItemsQuery = z
   .object({
     /** Items per page, at least (a page ends with a whole chunk). */
     limit: z.coerce.number().int().min(1).max(1_000).default(100),
-    cursor: z.string().regex(/^\d{1,9}$/, 'a cursor from a previous page').optional(),
+    cursor: z
+      .string()
+      .regex(/^\d{1,9}$/, 'a cursor from a previous page')
+      .optional(),
   })
   .strict();
 
@@ -61,9 +64,14 @@ export class BatchService {
       return view;
     }
     if (view.status !== 'completed') {
-      throw new HttpProblem(409, 'invalid-state', `job ${id} is ${view.status}: retry-failed needs a completed batch with failed items, or a dead-lettered one`, {
-        jobStatus: view.status,
-      });
+      throw new HttpProblem(
+        409,
+        'invalid-state',
+        `job ${id} is ${view.status}: retry-failed needs a completed batch with failed items, or a dead-lettered one`,
+        {
+          jobStatus: view.status,
+        },
+      );
     }
     const result = (await handle.result()) as BatchResult;
     if (result.failed === 0) throw new HttpProblem(409, 'invalid-state', `batch ${id} has no failed items`, { jobStatus: view.status });
@@ -76,17 +84,25 @@ export class BatchService {
         taskQueue: this.taskQueue,
         args: [spec, carry],
         memo: { ...pickInitialMemo(memo), round: carry.round },
-        typedSearchAttributes: initialSearchAttributes(spec).map((pair) => (pair.key.name === JobStatusKey.name ? { key: JobStatusKey, value: 'active' } : pair)),
+        typedSearchAttributes: initialSearchAttributes(spec).map((pair) =>
+          pair.key.name === JobStatusKey.name ? { key: JobStatusKey, value: 'active' } : pair,
+        ),
         priority: { priorityKey: spec.priority },
         // A closed run may be followed by a new one; a running one (a concurrent retry) may not.
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new HttpProblem(409, 'invalid-state', `batch ${id} is already running again`);
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new HttpProblem(409, 'invalid-state', `batch ${id} is already running again`);
       throw err;
     }
-    return { ...view, status: 'queued', progress: batchProgressView({ ...carry.counters, round: carry.round }), batch: { round: carry.round, runs: carry.runs } };
+    return {
+      ...view,
+      status: 'queued',
+      progress: batchProgressView({ ...carry.counters, round: carry.round }),
+      batch: { round: carry.round, runs: carry.runs },
+    };
   }
 
   /** The failed items of the batch's latest run of each chunk, with their errors, a page of chunks at a time. */
@@ -122,7 +138,12 @@ export class BatchService {
     }
     // Open (and failed, cancelled) runs answer the query; a closed one is replayed by a worker to answer it.
     const chunks = await this.withDeadline(() => this.reader.client.workflow.getHandle(description.workflowId).query(getFailedChunksQuery));
-    if (!chunks) throw new HttpProblem(503, 'temporal-unavailable', 'no worker answered for the batch: its failed items are listed once a worker runs');
+    if (!chunks)
+      throw new HttpProblem(
+        503,
+        'temporal-unavailable',
+        'no worker answered for the batch: its failed items are listed once a worker runs',
+      );
     return chunks;
   }
 
@@ -153,5 +174,7 @@ export class BatchService {
 function pickInitialMemo(memo: Partial<JobMemo> | undefined): Record<string, unknown> {
   if (!memo) return {};
   const { requestHash, createdAt, runAt, correlationId, metadata, maxAttempts } = memo;
-  return Object.fromEntries(Object.entries({ requestHash, createdAt, runAt, correlationId, metadata, maxAttempts }).filter(([, v]) => v !== undefined));
+  return Object.fromEntries(
+    Object.entries({ requestHash, createdAt, runAt, correlationId, metadata, maxAttempts }).filter(([, v]) => v !== undefined),
+  );
 }

@@ -20,7 +20,10 @@ export const DiscardDeadLetterBody = z.object({ reason: z.string().max(1_000).op
 
 export const BulkRetryBody = z
   .object({
-    type: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a job type name').optional(),
+    type: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, 'a job type name')
+      .optional(),
     /** At most this many dead letters, oldest last (the listing is newest first). */
     limit: z.number().int().min(1).max(1_000).default(100),
     reason: z.string().max(1_000).optional(),
@@ -59,9 +62,14 @@ export class DeadLetterService {
     const request = parse(RetryDeadLetterBody, body);
     const view = await this.requireDeadLettered(id);
     if (request.input !== undefined && view.type === 'batch') {
-      throw new HttpProblem(400, 'invalid-request', 'a batch retry re-runs its failed items and unfinished chunks: its input cannot change', {
-        errors: [{ field: 'input', message: 'not allowed for a batch' }],
-      });
+      throw new HttpProblem(
+        400,
+        'invalid-request',
+        'a batch retry re-runs its failed items and unfinished chunks: its input cannot change',
+        {
+          errors: [{ field: 'input', message: 'not allowed for a batch' }],
+        },
+      );
     }
     if (request.input !== undefined) {
       const jobType = findJobType(view.type);

@@ -37,7 +37,10 @@ export const ListingCursor = z
 
 export const ListJobsQuery = z
   .object({
-    type: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a job type name').optional(),
+    type: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, 'a job type name')
+      .optional(),
     status: z.enum(JOB_STATUSES).optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: ListingCursor.optional(),

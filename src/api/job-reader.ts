@@ -28,7 +28,8 @@ export class JobReader {
 
   async viewOf(description: WorkflowExecutionDescription): Promise<JobView> {
     // A batch has a pending activity per running chunk: none of them is the job's attempt.
-    const pending = description.type === BATCH_WORKFLOW ? undefined : await pendingAttemptOf(description, this.client.options.loadedDataConverter);
+    const pending =
+      description.type === BATCH_WORKFLOW ? undefined : await pendingAttemptOf(description, this.client.options.loadedDataConverter);
     return toJobView(description, pending, this.links);
   }
 

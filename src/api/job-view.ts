@@ -49,16 +49,17 @@ export interface ViewLinks {
 
 /** Builds the public view of a job from Temporal's own record of it: status, memo, search attributes, pending activity. */
 /** What both `describe()` and `list()` give about a workflow. */
-export type JobRecord = Pick<WorkflowExecutionInfo, 'type' | 'workflowId' | 'status' | 'startTime' | 'closeTime' | 'memo' | 'typedSearchAttributes'>;
+export type JobRecord = Pick<
+  WorkflowExecutionInfo,
+  'type' | 'workflowId' | 'status' | 'startTime' | 'closeTime' | 'memo' | 'typedSearchAttributes'
+>;
 
 export function jobLinks(id: string, links: ViewLinks): JobView['links'] {
   const path = `/v1/jobs/${encodeURIComponent(id)}`;
   return {
     self: path,
     result: `${path}/result`,
-    webUi: links.uiUrl
-      ? `${links.uiUrl}/namespaces/${encodeURIComponent(links.namespace)}/workflows/${encodeURIComponent(id)}`
-      : undefined,
+    webUi: links.uiUrl ? `${links.uiUrl}/namespaces/${encodeURIComponent(links.namespace)}/workflows/${encodeURIComponent(id)}` : undefined,
   };
 }
 

@@ -17,7 +17,13 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
 const scheduleParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The schedule id' };
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The job id (= the Temporal workflow id)' };
+const idParam = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: 'The job id (= the Temporal workflow id)',
+};
 
 const JOB_VIEW: JsonSchema = {
   type: 'object',
@@ -93,7 +99,9 @@ function withOperationIds(paths: Record<string, Record<string, JsonSchema>>): Re
   return Object.fromEntries(
     Object.entries(paths).map(([path, operations]) => [
       path,
-      Object.fromEntries(Object.entries(operations).map(([method, operation]) => [method, { operationId: operationIdOf(method, path), ...operation }])),
+      Object.fromEntries(
+        Object.entries(operations).map(([method, operation]) => [method, { operationId: operationIdOf(method, path), ...operation }]),
+      ),
     ]),
   );
 }
@@ -106,7 +114,10 @@ function operationIdOf(method: string, path: string): string {
     .map((segment) => {
       const param = /^\{(.+)\}$/.exec(segment);
       const word = param ? `by-${param[1]}` : segment.replace(/\.json$/, '');
-      return word.split(/[-_.]/).map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
+      return word
+        .split(/[-_.]/)
+        .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+        .join('');
     });
   return `${method}${words.join('')}`;
 }
@@ -164,25 +175,37 @@ export function openApiDocument(): JsonSchema {
         },
       },
       '/v1/jobs/{id}': {
-        get: { summary: 'A job', parameters: [idParam], responses: { 200: { description: 'The job', content: json(ref('Job')) }, 404: problem('No such job') } },
+        get: {
+          summary: 'A job',
+          parameters: [idParam],
+          responses: { 200: { description: 'The job', content: json(ref('Job')) }, 404: problem('No such job') },
+        },
       },
       '/v1/jobs/{id}/result': {
         get: {
           summary: "A completed job's result",
           parameters: [idParam],
-          responses: { 200: { description: 'The result', content: json({ type: 'object' }) }, 404: problem('No such job'), 409: problem('Not completed') },
+          responses: {
+            200: { description: 'The result', content: json({ type: 'object' }) },
+            404: problem('No such job'),
+            409: problem('Not completed'),
+          },
         },
       },
       '/v1/jobs/{id}/cancel': {
         post: {
           summary: 'Cancel a job (the running attempt is cancelled through its heartbeat)',
           parameters: [idParam],
-          responses: { 202: { description: 'Cancellation requested', content: json(ref('Job')) }, 404: problem('No such job'), 409: problem('Already finished') },
+          responses: {
+            202: { description: 'Cancellation requested', content: json(ref('Job')) },
+            404: problem('No such job'),
+            409: problem('Already finished'),
+          },
         },
       },
       '/v1/jobs/{id}/retry-failed': {
         post: {
-          summary: "Batches: re-run only the failed items (a completed batch starts a new round; a dead-lettered one resumes)",
+          summary: 'Batches: re-run only the failed items (a completed batch starts a new round; a dead-lettered one resumes)',
           parameters: [idParam],
           responses: {
             202: { description: 'The batch, running its failed items again', content: json(ref('Job')) },
@@ -207,10 +230,16 @@ export function openApiDocument(): JsonSchema {
         },
       },
       '/v1/batch-handlers': {
-        get: { summary: 'The per-item handlers a batch may name, with the schemas of handlerInput and of an item', responses: { 200: { description: 'Handlers', content: json({ type: 'object' }) } } },
+        get: {
+          summary: 'The per-item handlers a batch may name, with the schemas of handlerInput and of an item',
+          responses: { 200: { description: 'Handlers', content: json({ type: 'object' }) } },
+        },
       },
       '/v1/batch-queries': {
-        get: { summary: 'The named PostgreSQL queries a batch source may name, with their parameter schemas', responses: { 200: { description: 'Queries', content: json({ type: 'object' }) } } },
+        get: {
+          summary: 'The named PostgreSQL queries a batch source may name, with their parameter schemas',
+          responses: { 200: { description: 'Queries', content: json({ type: 'object' }) } },
+        },
       },
       '/v1/dead-letters': {
         get: {
@@ -227,14 +256,23 @@ export function openApiDocument(): JsonSchema {
         post: {
           summary: 'Retry dead letters in bulk (optionally of one type)',
           requestBody: { required: true, content: json(requestSchema(BulkRetryBody)) },
-          responses: { 202: { description: 'The ids signalled', content: json({ type: 'object', properties: { retried: { type: 'array', items: { type: 'string' } } } }) } },
+          responses: {
+            202: {
+              description: 'The ids signalled',
+              content: json({ type: 'object', properties: { retried: { type: 'array', items: { type: 'string' } } } }),
+            },
+          },
         },
       },
       '/v1/dead-letters/{id}': {
         get: {
           summary: 'Inspect a dead letter: input, error and the history of its failures',
           parameters: [idParam],
-          responses: { 200: { description: 'The dead letter', content: json(ref('Job')) }, 404: problem('No such job'), 409: problem('Not dead-lettered') },
+          responses: {
+            200: { description: 'The dead letter', content: json(ref('Job')) },
+            404: problem('No such job'),
+            409: problem('Not dead-lettered'),
+          },
         },
       },
       '/v1/dead-letters/{id}/retry': {
@@ -242,7 +280,12 @@ export function openApiDocument(): JsonSchema {
           summary: 'Run a dead letter again with fresh attempts, optionally with a corrected input',
           parameters: [idParam],
           requestBody: { required: false, content: json(requestSchema(RetryDeadLetterBody)) },
-          responses: { 202: { description: 'Retry requested', content: json(ref('Job')) }, 400: problem('Invalid input'), 404: problem('No such job'), 409: problem('Not dead-lettered') },
+          responses: {
+            202: { description: 'Retry requested', content: json(ref('Job')) },
+            400: problem('Invalid input'),
+            404: problem('No such job'),
+            409: problem('Not dead-lettered'),
+          },
         },
       },
       '/v1/dead-letters/{id}/discard': {
@@ -250,51 +293,114 @@ export function openApiDocument(): JsonSchema {
           summary: 'Discard a dead letter: it ends as failed',
           parameters: [idParam],
           requestBody: { required: false, content: json(requestSchema(DiscardDeadLetterBody)) },
-          responses: { 202: { description: 'Discard requested', content: json(ref('Job')) }, 404: problem('No such job'), 409: problem('Not dead-lettered') },
+          responses: {
+            202: { description: 'Discard requested', content: json(ref('Job')) },
+            404: problem('No such job'),
+            409: problem('Not dead-lettered'),
+          },
         },
       },
       '/v1/schedules': {
         post: {
           summary: 'Create a recurring job (a Temporal Schedule); each run is an ordinary job',
           requestBody: { required: true, content: json(requestSchema(CreateScheduleRequest)) },
-          responses: { 201: { description: 'Created', content: json(ref('Schedule')) }, 400: problem('Invalid request'), 409: problem('The id exists') },
+          responses: {
+            201: { description: 'Created', content: json(ref('Schedule')) },
+            400: problem('Invalid request'),
+            409: problem('The id exists'),
+          },
         },
-        get: { summary: "List Jobline's schedules", responses: { 200: { description: 'Schedules', content: json({ type: 'object', properties: { schedules: { type: 'array', items: ref('Schedule') } } }) } } },
+        get: {
+          summary: "List Jobline's schedules",
+          responses: {
+            200: {
+              description: 'Schedules',
+              content: json({ type: 'object', properties: { schedules: { type: 'array', items: ref('Schedule') } } }),
+            },
+          },
+        },
       },
       '/v1/schedules/{id}': {
-        get: { summary: 'A schedule with its next and recent runs', parameters: [scheduleParam], responses: { 200: { description: 'The schedule', content: json(ref('Schedule')) }, 404: problem('No such schedule') } },
-        delete: { summary: 'Delete a schedule (started runs go on)', parameters: [scheduleParam], responses: { 204: { description: 'Deleted' }, 404: problem('No such schedule') } },
+        get: {
+          summary: 'A schedule with its next and recent runs',
+          parameters: [scheduleParam],
+          responses: { 200: { description: 'The schedule', content: json(ref('Schedule')) }, 404: problem('No such schedule') },
+        },
+        delete: {
+          summary: 'Delete a schedule (started runs go on)',
+          parameters: [scheduleParam],
+          responses: { 204: { description: 'Deleted' }, 404: problem('No such schedule') },
+        },
       },
       ...Object.fromEntries(
         (['pause', 'resume', 'trigger'] as const).map((action) => [
           `/v1/schedules/{id}/${action}`,
           {
             post: {
-              summary: action === 'trigger' ? 'Run now (the overlap policy applies)' : `${action[0]!.toUpperCase()}${action.slice(1)} a schedule`,
+              summary:
+                action === 'trigger' ? 'Run now (the overlap policy applies)' : `${action[0]!.toUpperCase()}${action.slice(1)} a schedule`,
               parameters: [scheduleParam],
               requestBody: { required: false, content: json(requestSchema(ScheduleNoteRequest)) },
-              responses: { [action === 'trigger' ? 202 : 200]: { description: 'The schedule', content: json(ref('Schedule')) }, 404: problem('No such schedule') },
+              responses: {
+                [action === 'trigger' ? 202 : 200]: { description: 'The schedule', content: json(ref('Schedule')) },
+                404: problem('No such schedule'),
+              },
             },
           },
         ]),
       ),
       '/v1/job-types': {
-        get: { summary: 'The job types, their input schemas and defaults', responses: { 200: { description: 'Job types', content: json({ type: 'object' }) } } },
+        get: {
+          summary: 'The job types, their input schemas and defaults',
+          responses: { 200: { description: 'Job types', content: json({ type: 'object' }) } },
+        },
       },
       '/v1/reports': {
-        get: { summary: 'The named report definitions with their parameter schemas', responses: { 200: { description: 'Report definitions', content: json({ type: 'object', properties: { reports: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, description: { type: 'string' }, params: { type: 'object' } } } } } }) } } },
+        get: {
+          summary: 'The named report definitions with their parameter schemas',
+          responses: {
+            200: {
+              description: 'Report definitions',
+              content: json({
+                type: 'object',
+                properties: {
+                  reports: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: { name: { type: 'string' }, description: { type: 'string' }, params: { type: 'object' } },
+                    },
+                  },
+                },
+              }),
+            },
+          },
+        },
       },
       '/v1/jobs/{id}/artifacts': {
         get: {
           summary: "A job's artifacts (from the artifact store; they outlive the job's retention)",
           parameters: [idParam],
-          responses: { 200: { description: 'The artifacts with download links', content: json({ type: 'object', properties: { jobId: { type: 'string' }, artifacts: { type: 'array', items: ref('Artifact') } } }) }, 404: problem('No such job') },
+          responses: {
+            200: {
+              description: 'The artifacts with download links',
+              content: json({
+                type: 'object',
+                properties: { jobId: { type: 'string' }, artifacts: { type: 'array', items: ref('Artifact') } },
+              }),
+            },
+            404: problem('No such job'),
+          },
         },
       },
       '/v1/jobs/{id}/artifacts/{name}': {
         get: {
           summary: 'Download one artifact (Range requests supported)',
-          parameters: [idParam, { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'The artifact name' }, { name: 'Range', in: 'header', schema: { type: 'string' } }],
+          parameters: [
+            idParam,
+            { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'The artifact name' },
+            { name: 'Range', in: 'header', schema: { type: 'string' } },
+          ],
           responses: {
             200: { description: 'The artifact', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
             206: { description: 'The requested byte range' },
@@ -303,9 +409,16 @@ export function openApiDocument(): JsonSchema {
           },
         },
       },
-      '/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'The OpenAPI 3.1 document', content: json({ type: 'object' }) } } } },
+      '/openapi.json': {
+        get: {
+          summary: 'This document',
+          responses: { 200: { description: 'The OpenAPI 3.1 document', content: json({ type: 'object' }) } },
+        },
+      },
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'Serving' } } } },
-      '/readyz': { get: { summary: 'Readiness: Temporal answers', responses: { 200: { description: 'Ready' }, 503: problem('Temporal unavailable') } } },
+      '/readyz': {
+        get: { summary: 'Readiness: Temporal answers', responses: { 200: { description: 'Ready' }, 503: problem('Temporal unavailable') } },
+      },
     }),
     components: {
       schemas: {
@@ -337,13 +450,23 @@ export function openApiDocument(): JsonSchema {
               type: 'array',
               items: {
                 type: 'object',
-                properties: { chunk: { type: 'integer' }, round: { type: 'integer' }, position: { type: 'integer' }, key: { type: 'string' }, error: { type: 'string' } },
+                properties: {
+                  chunk: { type: 'integer' },
+                  round: { type: 'integer' },
+                  position: { type: 'integer' },
+                  key: { type: 'string' },
+                  error: { type: 'string' },
+                },
               },
             },
             nextCursor: { type: 'string' },
           },
         },
-        JobPage: { type: 'object', required: ['jobs'], properties: { jobs: { type: 'array', items: ref('Job') }, nextCursor: { type: 'string' } } },
+        JobPage: {
+          type: 'object',
+          required: ['jobs'],
+          properties: { jobs: { type: 'array', items: ref('Job') }, nextCursor: { type: 'string' } },
+        },
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'detail'],

@@ -37,9 +37,7 @@ export async function pendingAttemptOf(
     };
   }
   if (raw.heartbeatDetails?.payloads?.length) {
-    const details = await decodeFromPayloadsAtIndex<unknown>(converter, 0, raw.heartbeatDetails.payloads).catch(
-      () => undefined,
-    );
+    const details = await decodeFromPayloadsAtIndex<unknown>(converter, 0, raw.heartbeatDetails.payloads).catch(() => undefined);
     const progress = progressOf(details);
     if (progress) pending.progress = progress;
   }

@@ -31,7 +31,11 @@ export interface PreparedJob {
  * Validates a job submission (body and headers) and resolves it into a spec. Throws HttpProblem (4xx)
  * naming the failing field; nothing is started here.
  */
-export function prepareJob(body: unknown, headers: SubmitHeaders = {}, targets: TargetPolicy = { allowPrivateTargets: false }): PreparedJob {
+export function prepareJob(
+  body: unknown,
+  headers: SubmitHeaders = {},
+  targets: TargetPolicy = { allowPrivateTargets: false },
+): PreparedJob {
   const parsed = SubmitJobRequest.safeParse(body);
   if (!parsed.success) throw validationProblem(parsed.error);
   const request = parsed.data;

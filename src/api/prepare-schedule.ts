@@ -61,7 +61,12 @@ export function prepareSchedule(
 function periodErrors(request: CreateScheduleRequest, limits: ScheduleLimits): FieldError[] {
   if (request.intervalMs !== undefined) {
     return request.intervalMs < limits.minIntervalMs
-      ? [{ field: 'intervalMs', message: `must be at least ${limits.minIntervalMs} (${describeMs(limits.minIntervalMs)}, JOBLINE_SCHEDULE_MIN_INTERVAL_MS)` }]
+      ? [
+          {
+            field: 'intervalMs',
+            message: `must be at least ${limits.minIntervalMs} (${describeMs(limits.minIntervalMs)}, JOBLINE_SCHEDULE_MIN_INTERVAL_MS)`,
+          },
+        ]
       : [];
   }
   if (request.cron === undefined) return [];

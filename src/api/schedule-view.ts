@@ -63,9 +63,7 @@ const StoredJobSpec = z.object({
 export function scheduleLinks(id: string, links: ViewLinks): ScheduleView['links'] {
   return {
     self: `/v1/schedules/${encodeURIComponent(id)}`,
-    webUi: links.uiUrl
-      ? `${links.uiUrl}/namespaces/${encodeURIComponent(links.namespace)}/schedules/${encodeURIComponent(id)}`
-      : undefined,
+    webUi: links.uiUrl ? `${links.uiUrl}/namespaces/${encodeURIComponent(links.namespace)}/schedules/${encodeURIComponent(id)}` : undefined,
   };
 }
 

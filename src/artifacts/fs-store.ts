@@ -48,7 +48,10 @@ export class FsArtifactStore implements ArtifactStore {
   async open(jobId: string, name: string, range?: ByteRange): Promise<ArtifactDownload | undefined> {
     const meta = await this.stat(jobId, name);
     if (!meta) return undefined;
-    const body = fs.createReadStream(path.join(this.dir, keySegment(jobId), BLOBS, meta.sha256), range ? { start: range.start, end: range.end } : {});
+    const body = fs.createReadStream(
+      path.join(this.dir, keySegment(jobId), BLOBS, meta.sha256),
+      range ? { start: range.start, end: range.end } : {},
+    );
     return { meta, body };
   }
 }

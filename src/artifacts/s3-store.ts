@@ -107,7 +107,7 @@ export class S3ArtifactStore implements ArtifactStore {
         }),
       );
       if (!(object.Body instanceof Readable)) throw new Error('the S3 client returned a body that is not a Node stream');
-      const size = range ? sizeFromContentRange(object.ContentRange) ?? 0 : object.ContentLength ?? 0;
+      const size = range ? (sizeFromContentRange(object.ContentRange) ?? 0) : (object.ContentLength ?? 0);
       return { meta: metaOf(name, { ...object, ContentLength: size }), body: object.Body };
     } catch (err) {
       if (isMissing(err)) return undefined;
@@ -116,7 +116,10 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 }
 
-function metaOf(name: string, head: Pick<HeadObjectCommandOutput, 'ContentType' | 'ContentLength' | 'Metadata' | 'LastModified'>): ArtifactMeta {
+function metaOf(
+  name: string,
+  head: Pick<HeadObjectCommandOutput, 'ContentType' | 'ContentLength' | 'Metadata' | 'LastModified'>,
+): ArtifactMeta {
   return {
     name,
     contentType: head.ContentType ?? 'application/octet-stream',

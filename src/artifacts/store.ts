@@ -52,7 +52,8 @@ export class InvalidArtifactKeyError extends Error {
 
 /** Refuses keys that could escape the store's root (`..`, slashes) before any I/O. */
 export function checkKey(jobId: string, name: string | undefined): void {
-  if (!JOB_ID_PATTERN.test(jobId) || jobId.split('/').some((part) => part.includes('..'))) throw new InvalidArtifactKeyError(`invalid job id "${jobId}"`);
+  if (!JOB_ID_PATTERN.test(jobId) || jobId.split('/').some((part) => part.includes('..')))
+    throw new InvalidArtifactKeyError(`invalid job id "${jobId}"`);
   if (name !== undefined && (!ARTIFACT_NAME_PATTERN.test(name) || name.includes('..'))) {
     throw new InvalidArtifactKeyError(`invalid artifact name "${name}"`);
   }

@@ -10,7 +10,10 @@ import type { FailureRecord } from './types';
 export const MAX_RECORDED_ERROR_CHARS = 300;
 
 function bounded(record: FailureRecord): FailureRecord {
-  return { ...record, failures: record.failures.map((failure) => ({ ...failure, error: excerpt(String(failure.error), MAX_RECORDED_ERROR_CHARS) })) };
+  return {
+    ...record,
+    failures: record.failures.map((failure) => ({ ...failure, error: excerpt(String(failure.error), MAX_RECORDED_ERROR_CHARS) })),
+  };
 }
 
 /** Failure records are artifacts of the batch job: `failed-items-r<round>-c<chunk>.json`. */
@@ -20,10 +23,20 @@ export function failureRecordName(round: number, chunk: number): string {
 
 /** Written once per chunk run that had failures; a re-run of the same attempt writes the same bytes again. */
 export async function writeFailureRecord(store: ArtifactStore, jobId: string, record: FailureRecord): Promise<void> {
-  await store.put(jobId, failureRecordName(record.round, record.chunk.index), 'application/json', Buffer.from(JSON.stringify(bounded(record))));
+  await store.put(
+    jobId,
+    failureRecordName(record.round, record.chunk.index),
+    'application/json',
+    Buffer.from(JSON.stringify(bounded(record))),
+  );
 }
 
-export async function readFailureRecord(store: ArtifactStore, jobId: string, round: number, chunk: number): Promise<FailureRecord | undefined> {
+export async function readFailureRecord(
+  store: ArtifactStore,
+  jobId: string,
+  round: number,
+  chunk: number,
+): Promise<FailureRecord | undefined> {
   const download = await store.open(jobId, failureRecordName(round, chunk));
   if (!download) return undefined;
   const parts: Buffer[] = [];

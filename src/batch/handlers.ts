@@ -42,7 +42,12 @@ export const HttpDeliverInput = z
     breaker: z
       .object({
         failures: z.number().int().min(1).max(1_000).default(5),
-        halfOpenAfterMs: z.number().int().min(100).max(10 * 60_000).default(10_000),
+        halfOpenAfterMs: z
+          .number()
+          .int()
+          .min(100)
+          .max(10 * 60_000)
+          .default(10_000),
       })
       .strict()
       .prefault({}),
@@ -71,7 +76,8 @@ export type PgUpsertInput = z.output<typeof PgUpsertInput>;
 
 export const pgUpsert = defineBatchHandler({
   name: 'pg-upsert',
-  description: 'Upserts each item (an object) into a PostgreSQL table by its key field: idempotent, so a re-run chunk never duplicates a row.',
+  description:
+    'Upserts each item (an object) into a PostgreSQL table by its key field: idempotent, so a re-run chunk never duplicates a row.',
   input: PgUpsertInput,
   item: z.record(z.string(), z.unknown(), { error: 'must be a JSON object' }),
   tables: ({ table }) => [{ field: 'table', table }],

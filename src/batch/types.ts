@@ -2,9 +2,7 @@
 
 /** Where a batch's items come from, after validation at the edge. */
 export type BatchSource =
-  | { type: 'inline' }
-  | { type: 'csv' | 'ndjson'; path: string }
-  | { type: 'postgres'; query: string; params: unknown };
+  { type: 'inline' } | { type: 'csv' | 'ndjson'; path: string } | { type: 'postgres'; query: string; params: unknown };
 
 /** What the workflow runs: the validated `input` of a `batch` job. */
 export interface BatchPlan {

@@ -33,7 +33,11 @@ export const BatchJobInput = z
   .object({
     handler: z.string().min(1).max(100).describe(`the per-item handler: ${handlerNames}`),
     handlerInput: z.unknown().default({}),
-    items: z.array(z.unknown()).min(1).max(BATCH_MAX_INLINE_ITEMS, `at most ${BATCH_MAX_INLINE_ITEMS} inline items: use a source for more`).optional(),
+    items: z
+      .array(z.unknown())
+      .min(1)
+      .max(BATCH_MAX_INLINE_ITEMS, `at most ${BATCH_MAX_INLINE_ITEMS} inline items: use a source for more`)
+      .optional(),
     source: BatchSourceInput.optional(),
     chunkSize: z.number().int().min(1).max(BATCH_MAX_CHUNK_SIZE).default(100),
     concurrency: z.number().int().min(1).max(BATCH_MAX_CONCURRENCY).default(4),
@@ -59,15 +63,25 @@ export const BatchJobInput = z
         const parsed = handler.item.safeParse(item);
         if (!parsed.success && reported++ < MAX_ITEM_ERRORS) addIssues(ctx, ['items', index], parsed);
       });
-      if (reported > MAX_ITEM_ERRORS) ctx.addIssue({ code: 'custom', path: ['items'], message: `${reported} items are invalid (the first ${MAX_ITEM_ERRORS} are listed)` });
+      if (reported > MAX_ITEM_ERRORS)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items'],
+          message: `${reported} items are invalid (the first ${MAX_ITEM_ERRORS} are listed)`,
+        });
       const bytes = Buffer.byteLength(JSON.stringify(batch.items));
       if (bytes > BATCH_MAX_INLINE_BYTES) {
-        ctx.addIssue({ code: 'custom', path: ['items'], message: `inline items take ${bytes} bytes, more than ${BATCH_MAX_INLINE_BYTES}: use a source` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items'],
+          message: `inline items take ${bytes} bytes, more than ${BATCH_MAX_INLINE_BYTES}: use a source`,
+        });
       }
     }
     if (batch.source?.type === 'postgres') {
       const query = findBatchQuery(batch.source.query);
-      if (!query) ctx.addIssue({ code: 'custom', path: ['source', 'query'], message: `unknown query "${batch.source.query}"; known: ${queryNames}` });
+      if (!query)
+        ctx.addIssue({ code: 'custom', path: ['source', 'query'], message: `unknown query "${batch.source.query}"; known: ${queryNames}` });
       else addIssues(ctx, ['source', 'params'], query.params.safeParse(batch.source.params));
     }
   })

@@ -32,7 +32,10 @@ export const JOB_TYPES: readonly JobTypeDefinition[] = [...LEAF_TYPES, pipelineJ
 const byName = new Map(JOB_TYPES.map((jobType) => [jobType.type, jobType]));
 
 /** Every workflow that is a job: the generic one and those the job types name. Listings and reads accept only these. */
-export const JOB_WORKFLOWS: ReadonlySet<string> = new Set<string>([DEFAULT_JOB_WORKFLOW, ...JOB_TYPES.flatMap((jobType) => (jobType.workflow ? [jobType.workflow] : []))]);
+export const JOB_WORKFLOWS: ReadonlySet<string> = new Set<string>([
+  DEFAULT_JOB_WORKFLOW,
+  ...JOB_TYPES.flatMap((jobType) => (jobType.workflow ? [jobType.workflow] : [])),
+]);
 
 /** The workflow that runs a job of this type. */
 export function workflowOf(jobType: JobTypeDefinition): JobWorkflowName {

@@ -15,5 +15,10 @@ export const pipelineView: KindView = async ({ client, view }) => {
 };
 
 function nodesOf(result: PipelineResult): PipelineNodeState[] {
-  return Object.entries(result.nodes).map(([id, node]) => ({ id, jobId: node.jobId, status: node.status, dependsOn: node.dependsOn ?? [] }));
+  return Object.entries(result.nodes).map(([id, node]) => ({
+    id,
+    jobId: node.jobId,
+    status: node.status,
+    dependsOn: node.dependsOn ?? [],
+  }));
 }

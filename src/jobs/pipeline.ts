@@ -60,7 +60,11 @@ export function createPipelineJob(lookup: (type: string) => JobTypeDefinition | 
         });
         const jobType = lookup(node.type);
         if (!jobType) {
-          ctx.addIssue({ code: 'custom', path: ['nodes', index, 'type'], message: `unknown job type "${node.type}" (or not allowed in a pipeline)` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['nodes', index, 'type'],
+            message: `unknown job type "${node.type}" (or not allowed in a pipeline)`,
+          });
           return;
         }
         const input = jobType.input.safeParse(node.input);
@@ -80,20 +84,18 @@ export function createPipelineJob(lookup: (type: string) => JobTypeDefinition | 
         });
       }
     })
-    .transform(
-      (pipeline): PipelinePlan => ({
-        failurePolicy: pipeline.failurePolicy,
-        nodes: pipeline.nodes.map((node) => {
-          const jobType = lookup(node.type)!;
-          return {
-            id: node.id,
-            dependsOn: node.dependsOn,
-            spec: resolveJobSpec({ request: node, jobType, input: jobType.input.parse(node.input) }),
-            ...(jobType.workflow ? { workflow: jobType.workflow } : {}),
-          };
-        }),
+    .transform((pipeline): PipelinePlan => ({
+      failurePolicy: pipeline.failurePolicy,
+      nodes: pipeline.nodes.map((node) => {
+        const jobType = lookup(node.type)!;
+        return {
+          id: node.id,
+          dependsOn: node.dependsOn,
+          spec: resolveJobSpec({ request: node, jobType, input: jobType.input.parse(node.input) }),
+          ...(jobType.workflow ? { workflow: jobType.workflow } : {}),
+        };
       }),
-    );
+    }));
 
   return defineJobType({
     type: 'pipeline',

@@ -15,7 +15,10 @@ export const REPORT_FORMATS = ['csv', 'json', 'html'] as const;
 
 const common = {
   source: ReportSource.default({ type: 'csv', path: 'orders.csv' }),
-  formats: z.array(z.enum(REPORT_FORMATS)).min(1).default([...REPORT_FORMATS]),
+  formats: z
+    .array(z.enum(REPORT_FORMATS))
+    .min(1)
+    .default([...REPORT_FORMATS]),
   /** Caps the read rate, so that a big report does not crowd out other users of a shared database. */
   maxRowsPerSecond: z.number().int().positive().optional(),
 };
@@ -25,12 +28,13 @@ const common = {
  * definition's own schema, and errors name `input.report` or `input.params.<field>`.
  */
 const variants = REPORTS.map((report) =>
-  z
-    .object({ report: z.literal(report.name), params: report.params.prefault({}), ...common })
-    .strict(),
+  z.object({ report: z.literal(report.name), params: report.params.prefault({}), ...common }).strict(),
 );
 
-export const ReportJobInput = z.discriminatedUnion('report', variants as unknown as [(typeof variants)[number], ...(typeof variants)[number][]]);
+export const ReportJobInput = z.discriminatedUnion(
+  'report',
+  variants as unknown as [(typeof variants)[number], ...(typeof variants)[number][]],
+);
 export type ReportJobInput = z.output<typeof ReportJobInput>;
 
 /** The report's source file or table, against this deployment. */

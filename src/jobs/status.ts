@@ -22,7 +22,16 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
  * The `JobStatus` search attribute, kept by the workflow. `active` covers queued, running and retrying:
  * only the pending activity, which the server knows, tells those apart. `waiting`: for the jobs in `dependsOn`.
  */
-export const COARSE_STATUSES = ['waiting', 'scheduled', 'active', 'dead_lettered', 'completed', 'failed', 'cancelled', 'timed_out'] as const;
+export const COARSE_STATUSES = [
+  'waiting',
+  'scheduled',
+  'active',
+  'dead_lettered',
+  'completed',
+  'failed',
+  'cancelled',
+  'timed_out',
+] as const;
 export type CoarseJobStatus = (typeof COARSE_STATUSES)[number];
 
 export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set<JobStatus>(['completed', 'failed', 'cancelled', 'timed_out']);
@@ -31,7 +40,8 @@ export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set<JobStatus>(['co
 export const NOT_STARTED_STATUSES: ReadonlySet<JobStatus> = new Set<JobStatus>(['waiting', 'scheduled', 'queued']);
 
 /** The workflow execution status as the client SDK names it. */
-export type WorkflowStatusName = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'CONTINUED_AS_NEW' | 'TIMED_OUT' | 'UNSPECIFIED' | 'PAUSED' | 'UNKNOWN';
+export type WorkflowStatusName =
+  'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'CONTINUED_AS_NEW' | 'TIMED_OUT' | 'UNSPECIFIED' | 'PAUSED' | 'UNKNOWN';
 
 /** The pending activity's state, as far as the status depends on it. */
 export interface PendingAttemptState {

@@ -32,8 +32,18 @@ export const JobOverrides = z.object({
   priority: z.number().int().min(1).max(5).optional(),
   maxAttempts: z.number().int().min(1).max(1_000).optional(),
   retry: RetryOverrides.optional(),
-  attemptTimeoutMs: z.number().int().min(100).max(7 * DAY).optional(),
-  timeoutMs: z.number().int().min(100).max(365 * DAY).optional(),
+  attemptTimeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(7 * DAY)
+    .optional(),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(365 * DAY)
+    .optional(),
   // 0 turns the heartbeat timeout off (run-job passes none); below a second every attempt would time out.
   heartbeatTimeoutMs: z
     .number()
@@ -56,10 +66,12 @@ export const MAX_DEPENDENCIES = 100;
  * Ids of existing jobs that must complete first (their existence is checked at submission). A job id is a
  * workflow id, which Temporal caps at 1,000 characters.
  */
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]+$/;
+
 export const DependsOn = z
   // Control characters never occur in a job id, and PostgreSQL visibility cannot look one up.
-  // eslint-disable-next-line no-control-regex
-  .array(z.string().min(1).max(1_000).regex(/^[^\u0000-\u001f\u007f]+$/, 'not a job id (control characters)'))
+  .array(z.string().min(1).max(1_000).regex(NO_CONTROL_CHARACTERS, 'not a job id (control characters)'))
   .min(1)
   .max(MAX_DEPENDENCIES, `at most ${MAX_DEPENDENCIES} jobs`)
   .superRefine((ids, ctx) => {
@@ -71,7 +83,8 @@ export const DependsOn = z
   })
   .meta({
     uniqueItems: true,
-    description: 'Ids of existing jobs that must complete first: the job is `waiting` until then, and fails if one of them does not complete',
+    description:
+      'Ids of existing jobs that must complete first: the job is `waiting` until then, and fails if one of them does not complete',
   });
 
 /** The body of `POST /v1/jobs`. `input` is checked against the job type's own schema afterwards. */

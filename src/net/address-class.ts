@@ -105,7 +105,10 @@ function embedded(v4: ipaddr.IPv4, form: string): string | undefined {
  * `127.0.0.1`, so `url.hostname` is the address the call would use.
  */
 export function literalTargetRefusal(url: URL): string | undefined {
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '').toLowerCase();
+  const host = url.hostname
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '')
+    .toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost')) return 'loopback name';
   return net.isIP(host) === 0 ? undefined : addressRefusal(host);
 }

@@ -77,7 +77,9 @@ export function checkCronPeriod(expressions: string[], timeZone: string, minInte
 
   const intervals = parsed.filter((f): f is IntervalFirings => f.kind === 'interval');
   if (intervals.length > 0 && parsed.length > 1) {
-    return [{ message: 'an @every expression must be the only cron expression of its schedule (use intervalMs, or calendar expressions only)' }];
+    return [
+      { message: 'an @every expression must be the only cron expression of its schedule (use intervalMs, or calendar expressions only)' },
+    ];
   }
   for (const interval of intervals) {
     if (interval.everyMs < minIntervalMs) return [{ index: 0, message: tooOften(interval.everyMs, minIntervalMs) }];
@@ -167,7 +169,8 @@ function parseFields(input: string[]): CalendarFirings | string {
   const [second, minute, hour, dayOfMonth, month, dayOfWeek, year = '*'] = fields;
   for (const field of fields) {
     for (const token of field.split(/[,/-]/)) {
-      if (!/^(\*|\d+|[A-Za-z]{3})$/.test(token)) return `cannot evaluate "${field}" (L, W, #, ? and H are not supported); ${SUPPORTED_CRON_FORMS}`;
+      if (!/^(\*|\d+|[A-Za-z]{3})$/.test(token))
+        return `cannot evaluate "${field}" (L, W, #, ? and H are not supported); ${SUPPORTED_CRON_FORMS}`;
     }
   }
   try {
@@ -186,7 +189,10 @@ function parseFields(input: string[]): CalendarFirings | string {
       kind: 'calendar',
       times: secondsOfDay.sort((a, b) => a - b),
       onDay: (day) =>
-        months.has(day.month) && daysOfMonth.has(day.dayOfMonth) && daysOfWeek.has(day.dayOfWeek) && (years.all || years.values.has(day.year)),
+        months.has(day.month) &&
+        daysOfMonth.has(day.dayOfMonth) &&
+        daysOfWeek.has(day.dayOfWeek) &&
+        (years.all || years.values.has(day.year)),
     };
   } catch (err) {
     return `cannot evaluate "${input.join(' ')}": ${(err as Error).message}; ${SUPPORTED_CRON_FORMS}`;

@@ -60,7 +60,10 @@ export interface DevServer {
 }
 
 export class DevServerStartError extends Error {
-  constructor(message: string, readonly output: string) {
+  constructor(
+    message: string,
+    readonly output: string,
+  ) {
     super(`${message}${output ? `\n--- temporal server output ---\n${output}` : ''}`);
     this.name = 'DevServerStartError';
   }
@@ -195,12 +198,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-async function waitUntilServing(
-  address: string,
-  namespace: string,
-  timeoutMs: number,
-  exited: Promise<number | null>,
-): Promise<void> {
+async function waitUntilServing(address: string, namespace: string, timeoutMs: number, exited: Promise<number | null>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code));
@@ -253,7 +251,9 @@ export async function superviseDevServer(options: DevServerOptions, supervisor: 
       const now = Date.now();
       while (restarts.length > 0 && now - restarts[0]! > windowMs) restarts.shift();
       if (restarts.length >= maxRestarts) {
-        supervisor.onGiveUp(new Error(`the embedded Temporal server exited (code ${code}) ${maxRestarts + 1} times within ${windowMs / 60_000} min`));
+        supervisor.onGiveUp(
+          new Error(`the embedded Temporal server exited (code ${code}) ${maxRestarts + 1} times within ${windowMs / 60_000} min`),
+        );
         return;
       }
       const delayMs = RESTART_BACKOFF_MS[Math.min(restarts.length, RESTART_BACKOFF_MS.length - 1)]!;

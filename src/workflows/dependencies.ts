@@ -23,7 +23,8 @@ export interface DependencyWaitFailure {
   failure: ApplicationFailure;
 }
 
-export type DependencyWait = { kind: 'completed'; results: Record<string, unknown> | undefined } | ({ kind: 'failed' } & DependencyWaitFailure);
+export type DependencyWait =
+  { kind: 'completed'; results: Record<string, unknown> | undefined } | ({ kind: 'failed' } & DependencyWaitFailure);
 
 /**
  * A lost worker is noticed after this and the wait moves to another one. Generous: waiting costs nothing
@@ -79,13 +80,21 @@ export async function awaitDependencies(spec: JobSpec, onWaiting: () => void): P
   } catch (err) {
     if (isCancellation(err)) throw err;
     waits.cancel();
-    const lastError = describeWaitFailure(err, spec, ids.filter((id) => !finished.has(id)));
+    const lastError = describeWaitFailure(
+      err,
+      spec,
+      ids.filter((id) => !finished.has(id)),
+    );
     const status: CoarseJobStatus = lastError.timeout === 'overall' ? 'timed_out' : 'failed';
     log.warn('job ends: its dependencies did not complete', { jobId: spec.id, status, error: lastError });
     const failure =
       err instanceof ApplicationFailure && err.type === DEPENDENCY_FAILED
         ? err
-        : ApplicationFailure.nonRetryable(lastError.message, status === 'timed_out' ? FailureType.JobTimedOut : DEPENDENCY_FAILED, lastError);
+        : ApplicationFailure.nonRetryable(
+            lastError.message,
+            status === 'timed_out' ? FailureType.JobTimedOut : DEPENDENCY_FAILED,
+            lastError,
+          );
     return { kind: 'failed', status, lastError, failure };
   }
 }

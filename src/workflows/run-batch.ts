@@ -45,10 +45,12 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
 
   // One timer for the run's share of the overall timeout, rather than one per wait.
   const deadlineTimer = new CancellationScope();
-  void deadlineTimer.run(() => sleep(Math.max(1, Date.parse(state.deadline) - Date.now()))).then(
-    () => chunks.timeOut(),
-    () => undefined,
-  );
+  void deadlineTimer
+    .run(() => sleep(Math.max(1, Date.parse(state.deadline) - Date.now())))
+    .then(
+      () => chunks.timeOut(),
+      () => undefined,
+    );
 
   try {
     // Only the first run waits: a continued run, or a retry of failed items, comes after the wait.
@@ -61,7 +63,10 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
         log.info('batch continues as new', { jobId, runs: state.runs, ...state.counters });
         state.runs += 1;
         const info = workflowInfo();
-        return await makeContinueAsNewFunc<typeof runBatch>({ memo: info.memo, typedSearchAttributes: info.typedSearchAttributes })(spec, state);
+        return await makeContinueAsNewFunc<typeof runBatch>({ memo: info.memo, typedSearchAttributes: info.typedSearchAttributes })(
+          spec,
+          state,
+        );
       }
       if (end.kind === 'finished') break;
       if (end.kind === 'timed-out') {

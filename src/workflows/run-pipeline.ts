@@ -15,12 +15,7 @@ import { initialMemo, initialSearchAttributes } from '../jobs/start-attributes';
 import { FailureType } from '../jobs/failure-types';
 import type { JobError } from './job-state';
 import { JobLifecycle } from './lifecycle';
-import {
-  getPipelineStateQuery,
-  nodeStatusSignal,
-  type PipelineNodeState,
-  type PipelineNodeStatus,
-} from './messages';
+import { getPipelineStateQuery, nodeStatusSignal, type PipelineNodeState, type PipelineNodeStatus } from './messages';
 import { runJob } from './run-job';
 
 /**

@@ -27,7 +27,15 @@ export function rawRequest(baseUrl: string, request: RawRequest): Promise<RawRep
       headers['content-length'] = String(body.length);
     }
     const req = http.request(
-      { host: url.hostname, port: url.port, method: request.method, path: request.path, headers, agent: false, setHost: !('host' in headers) },
+      {
+        host: url.hostname,
+        port: url.port,
+        method: request.method,
+        path: request.path,
+        headers,
+        agent: false,
+        setHost: !('host' in headers),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -74,6 +74,9 @@ export async function tableRows(baseUrl: string, jobId: string, table: string): 
 }
 
 /** What must match between two runs of the same report: rows and every artifact's bytes. */
-export function comparable(result: ReportJobResult): { rows: ReportJobResult['rows']; artifacts: Pick<ArtifactMeta, 'name' | 'size' | 'sha256'>[] } {
+export function comparable(result: ReportJobResult): {
+  rows: ReportJobResult['rows'];
+  artifacts: Pick<ArtifactMeta, 'name' | 'size' | 'sha256'>[];
+} {
   return { rows: result.rows, artifacts: result.artifacts.map(({ name, size, sha256: hash }) => ({ name, size, sha256: hash })) };
 }

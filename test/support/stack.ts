@@ -16,7 +16,10 @@ export interface Stack {
   config: Config;
   baseUrl: string;
   /** POSTs a job; returns the status code and the body. */
-  submit(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: JobView & Record<string, unknown>; headers: Headers }>;
+  submit(
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: JobView & Record<string, unknown>; headers: Headers }>;
   getJob(id: string): Promise<JobView>;
   /** Polls GET /v1/jobs/{id} until `done` holds; fails with the last view when it never does. */
   waitFor(id: string, done: (job: JobView) => boolean, timeoutMs?: number): Promise<JobView>;

@@ -32,7 +32,13 @@ export async function startTarget(replies: Array<Reply | number>): Promise<Targe
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const reply = script[Math.min(calls.length, script.length - 1)] ?? { status: 200 };
-      calls.push({ at: Date.now(), method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() });
+      calls.push({
+        at: Date.now(),
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      });
       const answer = () => {
         res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
         res.end(reply.body ?? `reply ${calls.length}`);

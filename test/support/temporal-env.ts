@@ -66,7 +66,11 @@ export async function startTestEnv(): Promise<TestEnv> {
   const cliPath = process.env.TEMPORAL_CLI_PATH ?? DEFAULT_CLI_PATH;
   const [server, workflowBundle] = await Promise.all([
     startServer(temporal, cliPath, dataDir),
-    bundleWorkflowCode({ workflowsPath: workflowsPath(), workflowInterceptorModules: workflowInterceptorModules(), logger: silentWebpackLogger }),
+    bundleWorkflowCode({
+      workflowsPath: workflowsPath(),
+      workflowInterceptorModules: workflowInterceptorModules(),
+      logger: silentWebpackLogger,
+    }),
   ]);
   const clientConnection = await Connection.connect({ address: server.address });
   const workerConnection = await NativeConnection.connect({ address: server.address });

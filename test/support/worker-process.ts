@@ -9,7 +9,14 @@ import { testEnv } from './temporal-env';
 export function spawnWorker(taskQueue: string, env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, ['--require', 'tsx/cjs', 'src/worker.ts'], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env, TEMPORAL_ADDRESS: testEnv().server.address, TEMPORAL_NAMESPACE: testEnv().namespace, JOBLINE_TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      ...env,
+      TEMPORAL_ADDRESS: testEnv().server.address,
+      TEMPORAL_NAMESPACE: testEnv().namespace,
+      JOBLINE_TASK_QUEUE: taskQueue,
+      LOG_LEVEL: 'warn',
+    },
     stdio: 'ignore',
   });
 }

@@ -41,7 +41,12 @@ export async function runChunk(deps: ChunkDeps, handlers: Record<string, ItemHan
 
   let details: unknown = { progress: { done: done.next, total: items.length, unit: 'items' } };
   const heartbeat = () => context.heartbeat(details);
-  const handlerContext: HandlerContext = { jobId: input.jobId, signal: context.cancellationSignal, heartbeat, sleep: (ms) => context.sleep(ms) };
+  const handlerContext: HandlerContext = {
+    jobId: input.jobId,
+    signal: context.cancellationSignal,
+    heartbeat,
+    sleep: (ms) => context.sleep(ms),
+  };
   const pace = input.maxItemsPerSecond ? pacer(input.maxItemsPerSecond, context) : undefined;
   // A chunk that finishes within the tick sends no heartbeat at all: each one is a call to the server,
   // which for a quick chunk costs as much as the chunk. A slow one (paced, or a slow handler) heartbeats
@@ -53,7 +58,10 @@ export async function runChunk(deps: ChunkDeps, handlers: Record<string, ItemHan
       const slice = items.slice(done.next, done.next + handler.sliceSize);
       await runSlice(slice, definition.item, (valid) => handler.handle(valid, handlerInput.data as never, handlerContext), done);
       // A copy: the tick may send it while the next slice is half done.
-      details = { progress: { done: done.next, total: items.length, unit: 'items' }, checkpoint: { ...done, failures: [...done.failures] } };
+      details = {
+        progress: { done: done.next, total: items.length, unit: 'items' },
+        checkpoint: { ...done, failures: [...done.failures] },
+      };
       if (done.next < items.length) heartbeat();
       // Cancellation arrives through heartbeats; stop between slices once it has.
       if (context.cancellationSignal.aborted) await context.cancelled;
@@ -105,12 +113,16 @@ async function chunkItems(deps: ChunkDeps, input: ChunkInput): Promise<{ ref: Ch
       ref ??= record.chunk;
       only = new Set(record.failures.map((failure) => failure.key));
     } else if (!ref) {
-      throw ApplicationFailure.nonRetryable(`the failure record of chunk ${task.index} (round ${task.retryOf.round}) is missing from the artifact store`, 'MissingFailureRecord');
+      throw ApplicationFailure.nonRetryable(
+        `the failure record of chunk ${task.index} (round ${task.retryOf.round}) is missing from the artifact store`,
+        'MissingFailureRecord',
+      );
     }
     // An inline chunk without its record runs whole: its handler is idempotent.
   }
   if (!ref) throw ApplicationFailure.nonRetryable(`chunk ${task.index} has no reference`, 'InvalidInput');
-  const all = ref.range.kind === 'inline' ? inlineItems(ref, input.items ?? []) : await openItemSource(input.source, deps).read(ref, input.header);
+  const all =
+    ref.range.kind === 'inline' ? inlineItems(ref, input.items ?? []) : await openItemSource(input.source, deps).read(ref, input.header);
   return { ref, items: only ? all.filter((item) => only.has(item.key)) : all };
 }
 

@@ -7,6 +7,7 @@ import { HttpProblem } from '../problem';
  * (undefined when there is none).
  */
 export function jsonBody(req: Request): unknown {
-  if (!req.is('application/json')) throw new HttpProblem(415, 'unsupported-media-type', 'send the body as JSON with Content-Type: application/json');
+  if (!req.is('application/json'))
+    throw new HttpProblem(415, 'unsupported-media-type', 'send the body as JSON with Content-Type: application/json');
   return req.body;
 }

@@ -8,7 +8,10 @@ import { jobIdParam } from './params';
 
 const ListDeadLettersQuery = z
   .object({
-    type: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a job type name').optional(),
+    type: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, 'a job type name')
+      .optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: ListingCursor.optional(),
   })

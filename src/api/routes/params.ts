@@ -10,7 +10,9 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 /** `router.param('id', jobIdParam)`: 404 for an id that cannot exist, before the route asks Temporal or a store. */
 export function jobIdParam(_req: Request, _res: Response, next: NextFunction, id: string): void {
   if (Buffer.byteLength(id, 'utf8') > MAX_JOB_ID_BYTES) {
-    next(new HttpProblem(404, 'job-not-found', `no job with an id of ${Buffer.byteLength(id, 'utf8')} bytes (at most ${MAX_JOB_ID_BYTES})`));
+    next(
+      new HttpProblem(404, 'job-not-found', `no job with an id of ${Buffer.byteLength(id, 'utf8')} bytes (at most ${MAX_JOB_ID_BYTES})`),
+    );
     return;
   }
   // Jobline's ids never hold control characters, and PostgreSQL visibility cannot even look one up (a NUL is

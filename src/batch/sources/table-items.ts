@@ -45,7 +45,12 @@ export class TableItemSource implements ItemSource {
     for (let i = 0; i < keys.length; i += chunkSize) {
       const slice = keys.slice(i, i + chunkSize);
       const through = slice[slice.length - 1]!;
-      chunks.push({ index: cursor.nextIndex + chunks.length, first: position, count: slice.length, range: { kind: 'table', after: previous, through } });
+      chunks.push({
+        index: cursor.nextIndex + chunks.length,
+        first: position,
+        count: slice.length,
+        range: { kind: 'table', after: previous, through },
+      });
       position += slice.length;
       previous = through;
     }
@@ -58,7 +63,11 @@ export class TableItemSource implements ItemSource {
 
   async read(ref: ChunkRef): Promise<BatchItem[]> {
     if (ref.range.kind !== 'table') throw invalidBatchSource(`chunk ${ref.index} is not a table chunk`);
-    const { sql, values } = this.select(`${this.query.key}::text AS batch_item_key, ${this.query.select}`, ref.range.after, ref.range.through);
+    const { sql, values } = this.select(
+      `${this.query.key}::text AS batch_item_key, ${this.query.select}`,
+      ref.range.after,
+      ref.range.through,
+    );
     const rows = await this.run<unknown[]>(sql, values);
     return rows.map((row, i) => {
       const position = ref.first + i;

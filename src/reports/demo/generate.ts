@@ -19,11 +19,26 @@ const REGION_WEIGHTS = [0.15, 0.25, 0.2, 0.3, 0.1];
 
 /** A catalogue of products with list prices in cents. */
 export const DEMO_PRODUCTS: readonly (readonly [string, number])[] = [
-  ['Espresso machine', 34_900], ['Coffee grinder', 12_900], ['Milk frother', 4_500], ['Pour-over kettle', 5_900],
-  ['French press', 3_200], ['Moka pot', 2_900], ['Cold brew jar', 2_400], ['Scale', 3_900], ['Tamper', 1_900],
-  ['Knock box', 2_200], ['Cups (set of 4)', 2_800], ['Beans: house blend 1kg', 2_100], ['Beans: single origin 250g', 1_400],
-  ['Decaf 500g', 1_600], ['Descaler', 900], ['Filter papers (100)', 500], ['Travel mug', 2_500], ['Barista apron', 3_400],
-  ['Latte art pitcher', 1_800], ['Water filter', 1_200],
+  ['Espresso machine', 34_900],
+  ['Coffee grinder', 12_900],
+  ['Milk frother', 4_500],
+  ['Pour-over kettle', 5_900],
+  ['French press', 3_200],
+  ['Moka pot', 2_900],
+  ['Cold brew jar', 2_400],
+  ['Scale', 3_900],
+  ['Tamper', 1_900],
+  ['Knock box', 2_200],
+  ['Cups (set of 4)', 2_800],
+  ['Beans: house blend 1kg', 2_100],
+  ['Beans: single origin 250g', 1_400],
+  ['Decaf 500g', 1_600],
+  ['Descaler', 900],
+  ['Filter papers (100)', 500],
+  ['Travel mug', 2_500],
+  ['Barista apron', 3_400],
+  ['Latte art pitcher', 1_800],
+  ['Water filter', 1_200],
 ];
 
 /** Orders over one year, 2025 (UTC). */
@@ -50,7 +65,7 @@ const PRODUCT_WEIGHTS = (() => {
 export function* demoRows(rows: number, seed: number): Generator<(string | number)[]> {
   const random = prng(seed);
   for (let id = 1; id <= rows; id++) {
-    const orderedAt = new Date(YEAR_START + Math.floor(random() * YEAR_MS / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    const orderedAt = new Date(YEAR_START + Math.floor((random() * YEAR_MS) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
     const region = pick(DEMO_REGIONS, REGION_WEIGHTS, random());
     const [product, price] = pick(DEMO_PRODUCTS, PRODUCT_WEIGHTS, random());
     const quantity = 1 + Math.floor(random() ** 3 * 5);

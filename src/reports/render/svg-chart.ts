@@ -14,7 +14,11 @@ function niceMax(value: number): number {
 }
 
 const compact = (value: number): string =>
-  Math.abs(value) >= 1e6 ? `${+(value / 1e6).toFixed(1)}M` : Math.abs(value) >= 1e3 ? `${+(value / 1e3).toFixed(1)}k` : `${+value.toFixed(2)}`;
+  Math.abs(value) >= 1e6
+    ? `${+(value / 1e6).toFixed(1)}M`
+    : Math.abs(value) >= 1e3
+      ? `${+(value / 1e3).toFixed(1)}k`
+      : `${+value.toFixed(2)}`;
 
 /** A bar chart as inline SVG, drawn on the server: the HTML report needs no browser or script to show it. */
 export function barChartSvg(chart: ChartSpec): string {

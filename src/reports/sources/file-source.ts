@@ -112,7 +112,13 @@ export function checkedRow(values: unknown[]): OrderRow {
     quantity: Number(quantity),
     amountCents: Number(amountCents),
   };
-  if (!Number.isSafeInteger(row.id) || !Number.isSafeInteger(row.amountCents) || row.amountCents <= 0 || !Number.isFinite(row.quantity) || !/^\d{4}-\d{2}-\d{2}/.test(row.orderedAt)) {
+  if (
+    !Number.isSafeInteger(row.id) ||
+    !Number.isSafeInteger(row.amountCents) ||
+    row.amountCents <= 0 ||
+    !Number.isFinite(row.quantity) ||
+    !/^\d{4}-\d{2}-\d{2}/.test(row.orderedAt)
+  ) {
     throw invalidSource(`bad order row: ${excerpt(JSON.stringify(values))}`);
   }
   return row;

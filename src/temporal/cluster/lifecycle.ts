@@ -86,5 +86,7 @@ export async function frontendAnswers(settings: ClusterSettings): Promise<boolea
 export async function clusterReset(settings: ClusterSettings, say: Say): Promise<void> {
   await clusterDown(settings, say);
   const dropped = await dropDatabases(installClusterBinaries(), settings);
-  say(dropped.length > 0 ? `dropped databases ${dropped.join(', ')}: every workflow and namespace in them is gone` : 'no databases to drop');
+  say(
+    dropped.length > 0 ? `dropped databases ${dropped.join(', ')}: every workflow and namespace in them is gone` : 'no databases to drop',
+  );
 }

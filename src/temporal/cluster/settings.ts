@@ -25,8 +25,14 @@ const port = z.coerce.number().int().min(1).max(65535);
 export const ClusterEnvSchema = z.object({
   /** The PostgreSQL server that holds both databases (its path, if any, is ignored: the databases are named below). */
   JOBLINE_CLUSTER_DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/postgres'),
-  JOBLINE_CLUSTER_DATABASE: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('temporal'),
-  JOBLINE_CLUSTER_VISIBILITY_DATABASE: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('temporal_visibility'),
+  JOBLINE_CLUSTER_DATABASE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .default('temporal'),
+  JOBLINE_CLUSTER_VISIBILITY_DATABASE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .default('temporal_visibility'),
   /** The frontend's gRPC port; the other services' ports sit next to it (see clusterPorts). */
   JOBLINE_CLUSTER_PORT: port.default(7243),
   JOBLINE_CLUSTER_UI_PORT: port.default(8243),

@@ -1,4 +1,12 @@
-import { ActivityCancellationType, CancellationScope, condition, isCancellation, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { BatchCarry, BatchPlan, BatchProgress, ChunkInput, ChunkTask, PlanRequest } from '../../batch/types';
 import type { AttemptContext, JobSpec } from '../../jobs/spec';
@@ -105,7 +113,8 @@ export class ChunkRunner {
       if (!plan.items && state.counters.total === undefined && !run.countTried && !run.stop) this.countItems();
       if (!run.stop && !runFull) {
         if (!run.planning && !state.exhausted && state.pending.length < plan.concurrency) this.planMore();
-        while (run.running < plan.concurrency && state.pending.length > 0 && run.launchedThisRun < CHUNKS_PER_RUN) this.launch(state.pending.shift()!);
+        while (run.running < plan.concurrency && state.pending.length > 0 && run.launchedThisRun < CHUNKS_PER_RUN)
+          this.launch(state.pending.shift()!);
       }
       if (run.running === 0 && !run.planning && !run.counting) {
         if (run.stop) return run.stop;
@@ -212,7 +221,8 @@ export class ChunkRunner {
           run.stop ??= overThreshold(plan, state);
         },
         (err: unknown) => {
-          if (!isCancellation(err)) log.warn('could not count the batch items; total stays unknown', { jobId: this.jobId, error: describe(err) });
+          if (!isCancellation(err))
+            log.warn('could not count the batch items; total stays unknown', { jobId: this.jobId, error: describe(err) });
         },
       )
       .finally(() => {

@@ -30,12 +30,18 @@ export function planInline(plan: BatchPlan, cursor: PlanCursor, maxChunks: numbe
 export function overThreshold(plan: BatchPlan, state: BatchCarry): RoundEnd | undefined {
   const { failed, total } = state.counters;
   if (plan.maxFailedItems !== undefined && failed > plan.maxFailedItems) {
-    return { kind: 'dead-letter', error: { type: FailureType.TooManyFailedItems, message: `${failed} items failed, more than maxFailedItems (${plan.maxFailedItems})` } };
+    return {
+      kind: 'dead-letter',
+      error: { type: FailureType.TooManyFailedItems, message: `${failed} items failed, more than maxFailedItems (${plan.maxFailedItems})` },
+    };
   }
   if (plan.maxFailedRatio !== undefined && total && failed / total > plan.maxFailedRatio) {
     return {
       kind: 'dead-letter',
-      error: { type: FailureType.TooManyFailedItems, message: `${failed} of ${total} items failed, more than maxFailedRatio (${plan.maxFailedRatio})` },
+      error: {
+        type: FailureType.TooManyFailedItems,
+        message: `${failed} of ${total} items failed, more than maxFailedRatio (${plan.maxFailedRatio})`,
+      },
     };
   }
   return undefined;

@@ -106,7 +106,14 @@ async function deliver(
 }
 
 /** Resolves when the target took the item (2xx); a 4xx other than 408/429 is the item's failure, for good. */
-async function send(url: URL, input: HttpDeliverInput, headers: Record<string, string>, body: string, dispatcher: Agent, cancel: AbortSignal): Promise<ItemResult> {
+async function send(
+  url: URL,
+  input: HttpDeliverInput,
+  headers: Record<string, string>,
+  body: string,
+  dispatcher: Agent,
+  cancel: AbortSignal,
+): Promise<ItemResult> {
   const signal = AbortSignal.any([cancel, AbortSignal.timeout(input.timeoutMs)]);
   let response;
   try {
