@@ -18,6 +18,7 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { installAtomically } = require('./install-temporal.cjs');
 
 const SERVER_VERSION = '1.29.1';
 const UI_VERSION = '2.42.1';
@@ -50,23 +51,6 @@ function reportsVersion(binary, version) {
   if (!fs.existsSync(binary)) return false;
   const run = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 20_000 });
   return run.status === 0 && `${run.stdout}${run.stderr}`.includes(version);
-}
-
-/** Places `source` at `destination` through a temp name and a rename: a hard link when it can, else a copy. */
-function installFile(source, destination) {
-  fs.mkdirSync(path.dirname(destination), { recursive: true });
-  const temp = `${destination}.tmp-${process.pid}`;
-  try {
-    try {
-      fs.linkSync(source, temp);
-    } catch {
-      fs.copyFileSync(source, temp);
-    }
-    fs.chmodSync(temp, 0o755);
-    fs.renameSync(temp, destination);
-  } finally {
-    fs.rmSync(temp, { force: true });
-  }
 }
 
 /** Copies a directory tree to `destination` through a temp name; an existing copy is replaced whole. */
@@ -106,7 +90,7 @@ function buildIntoCache(binary, cached) {
       log(`go install ${binary.pkg}@v${binary.version} failed (exit ${run.status})`);
       return false;
     }
-    installFile(built, cached);
+    installAtomically(built, cached);
     log(`built ${binary.name} in ${Math.round((Date.now() - started) / 1000)} s`);
     return true;
   } finally {
@@ -132,7 +116,7 @@ function ensureBinary(binary) {
       throw new Error(`could not build ${binary.name} v${binary.version}`);
     }
   }
-  installFile(cached, target);
+  installAtomically(cached, target);
   return `${binary.name}: installed ${target} from ${cached}`;
 }
 

@@ -222,7 +222,12 @@ async function main() {
   log(`installed ${TARGET} from ${source.how}`);
 }
 
-main().catch((err) => {
-  log(err instanceof Error ? err.message : String(err));
-  process.exitCode = 1;
-});
+// The full server's installer (install-temporal-server.cjs) places its binaries the same way.
+module.exports = { installAtomically };
+
+if (require.main === module) {
+  main().catch((err) => {
+    log(err instanceof Error ? err.message : String(err));
+    process.exitCode = 1;
+  });
+}

@@ -16,6 +16,8 @@ function scratchProject() {
   const root = fs.mkdtempSync(path.join(PROJECT_ROOT, 'data', 'install-server-'));
   fs.mkdirSync(path.join(root, 'scripts'));
   fs.copyFileSync(SCRIPT, path.join(root, 'scripts', 'install-temporal-server.cjs'));
+  // It places its binaries with the CLI installer's installAtomically.
+  fs.copyFileSync(path.join(PROJECT_ROOT, 'scripts', 'install-temporal.cjs'), path.join(root, 'scripts', 'install-temporal.cjs'));
   const cache = path.join(root, 'cache');
   const run = () =>
     spawnSync(process.execPath, [path.join(root, 'scripts', 'install-temporal-server.cjs')], {

@@ -13,6 +13,7 @@ import type { BatchResult, FailedChunk } from '../batch/types';
 import { findJobType } from '../jobs';
 import { BATCH_WORKFLOW } from '../jobs/batch';
 import { batchProgressView } from '../jobs/batch-view';
+import { withinDeadline } from '../jobs/kind-view';
 import { scrubSecrets, secretValues } from '../jobs/redact';
 import type { JobSpec } from '../jobs/spec';
 import { initialSearchAttributes } from '../jobs/start-attributes';
@@ -137,7 +138,10 @@ export class BatchService {
       return ((await this.reader.client.workflow.getHandle(description.workflowId).result()) as BatchResult).failedChunks;
     }
     // Open (and failed, cancelled) runs answer the query; a closed one is replayed by a worker to answer it.
-    const chunks = await this.withDeadline(() => this.reader.client.workflow.getHandle(description.workflowId).query(getFailedChunksQuery));
+    const { client } = this.reader;
+    const chunks = await withinDeadline(client, QUERY_DEADLINE_MS, () =>
+      client.workflow.getHandle(description.workflowId).query(getFailedChunksQuery),
+    );
     if (!chunks)
       throw new HttpProblem(
         503,
@@ -163,10 +167,6 @@ export class BatchService {
     });
     const payloads = history.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
     return decodeFromPayloadsAtIndex<JobSpec>(client.options.loadedDataConverter, 0, payloads);
-  }
-
-  private withDeadline<T>(call: () => Promise<T>, ms = QUERY_DEADLINE_MS): Promise<T | undefined> {
-    return this.reader.client.connection.withDeadline(Date.now() + ms, call).catch(() => undefined);
   }
 }
 

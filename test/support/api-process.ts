@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { PROJECT_ROOT } from '../../src/config';
+import type { ChildProcess } from 'node:child_process';
 import { freePort } from '../../src/temporal/free-port';
-import { testEnv } from './temporal-env';
+import { spawnEntryPoint } from './worker-process';
 
 export interface ApiProcess {
   url: string;
@@ -12,19 +11,7 @@ export interface ApiProcess {
 /** `src/api/main.ts` (what `npm run api` runs) as a process of its own, on a free port; resolves once /readyz is 200. */
 export async function spawnApi(taskQueue: string, env: Record<string, string> = {}): Promise<ApiProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/api/main.ts'], {
-    cwd: PROJECT_ROOT,
-    env: {
-      ...process.env,
-      ...env,
-      TEMPORAL_ADDRESS: testEnv().server.address,
-      TEMPORAL_NAMESPACE: testEnv().namespace,
-      JOBLINE_TASK_QUEUE: taskQueue,
-      JOBLINE_API_PORT: String(port),
-      LOG_LEVEL: 'warn',
-    },
-    stdio: 'ignore',
-  });
+  const child = spawnEntryPoint('src/api/main.ts', taskQueue, { ...env, JOBLINE_API_PORT: String(port) });
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {

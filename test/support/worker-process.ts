@@ -3,11 +3,12 @@ import { PROJECT_ROOT } from '../../src/config';
 import { testEnv } from './temporal-env';
 
 /**
- * `src/worker.ts` (what `npm run worker` runs) as one process of its own, so that SIGKILL reaches the
- * worker itself: the `tsx` CLI would run it in a child that outlives a kill of the wrapper.
+ * A Jobline entry point (`src/worker.ts`, `src/api/main.ts`) as one process of its own, against the test
+ * server, so that SIGKILL reaches it itself: the `tsx` CLI would run it in a child that outlives a kill of
+ * the wrapper.
  */
-export function spawnWorker(taskQueue: string, env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--require', 'tsx/cjs', 'src/worker.ts'], {
+export function spawnEntryPoint(entry: string, taskQueue: string, env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ['--require', 'tsx/cjs', entry], {
     cwd: PROJECT_ROOT,
     env: {
       ...process.env,
@@ -19,4 +20,9 @@ export function spawnWorker(taskQueue: string, env: Record<string, string> = {})
     },
     stdio: 'ignore',
   });
+}
+
+/** `src/worker.ts`, what `npm run worker` runs. */
+export function spawnWorker(taskQueue: string, env: Record<string, string> = {}): ChildProcess {
+  return spawnEntryPoint('src/worker.ts', taskQueue, env);
 }
