@@ -36,6 +36,10 @@ const TITLES: Record<string, string> = {
   'temporal-unavailable': 'The Temporal server is unavailable',
   'cross-site-request': 'Cross-site requests may not change state',
   'misdirected-request': 'This server does not answer for that host name',
+  unauthorized: 'Authentication is required',
+  forbidden: 'The key does not allow this',
+  'rate-limited': 'Too many requests',
+  'backlog-full': 'The job queue is full',
   internal: 'Internal error',
 };
 
@@ -46,6 +50,8 @@ export class HttpProblem extends Error {
     readonly slug: keyof typeof TITLES,
     detail: string,
     readonly extensions: Record<string, unknown> = {},
+    /** Response headers that belong to the answer (`WWW-Authenticate`, `Retry-After`, `RateLimit`). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail);
     this.name = 'HttpProblem';
@@ -141,6 +147,7 @@ export function problemHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const known = err instanceof HttpProblem ? err : (fromPathDecoding(err) ?? fromBodyParser((err ?? {}) as never));
     if (known) {
+      if (known instanceof HttpProblem) res.set(known.headers);
       sendProblem(res, known.toProblem());
       return;
     }
