@@ -43,6 +43,13 @@ export const EnvSchema = z.object({
     )
     .pipe(z.array(z.string().regex(/^(\*|(\*\.)?[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?|\[[0-9a-f:.]+\])$/, 'a host name, *.suffix, or *')))
     .optional(),
+  // Authentication (README "Security"): the API key file; JOBLINE_AUTH=none runs without keys off loopback.
+  JOBLINE_API_KEYS_FILE: z.string().min(1).optional(),
+  JOBLINE_AUTH: z.enum(['none']).optional(),
+  JOBLINE_PUBLIC_DOCS: z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+    .default('1')
+    .transform((value) => ['1', 'true', 'yes'].includes(value)),
   JOBLINE_BODY_LIMIT_BYTES: positiveInt.max(64 * 1024 * 1024).default(1024 * 1024),
   JOBLINE_DATA_DIR: z.string().min(1).default('data'),
   JOBLINE_TEMPORAL_IP: z.string().min(1).default('127.0.0.1'),
@@ -118,6 +125,14 @@ export interface Config {
     temporalDeadlineMs: number;
     /** JOBLINE_ALLOWED_HOSTS: extra Host names served; `*` serves any. */
     allowedHosts: string[];
+  };
+  auth: {
+    /** JOBLINE_API_KEYS_FILE: keys, tenants and roles; unset: open on loopback (see authModeFor). */
+    keysFile?: string;
+    /** JOBLINE_AUTH=none: no keys on purpose, also off loopback. */
+    mode?: 'none';
+    /** /docs and /openapi.json without a key. */
+    publicDocs: boolean;
   };
   schedules: { minIntervalMs: number; maxCount: number };
   embedded: {
@@ -205,6 +220,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       bodyLimitBytes: env.JOBLINE_BODY_LIMIT_BYTES,
       temporalDeadlineMs: env.JOBLINE_TEMPORAL_DEADLINE_MS,
       allowedHosts: env.JOBLINE_ALLOWED_HOSTS ?? [],
+    },
+    auth: {
+      keysFile: env.JOBLINE_API_KEYS_FILE ? path.resolve(env.JOBLINE_API_KEYS_FILE) : undefined,
+      mode: env.JOBLINE_AUTH,
+      publicDocs: env.JOBLINE_PUBLIC_DOCS,
     },
     schedules: { minIntervalMs: env.JOBLINE_SCHEDULE_MIN_INTERVAL_MS, maxCount: env.JOBLINE_MAX_SCHEDULES },
     embedded: {

@@ -4,6 +4,9 @@ import type { Client } from '@temporalio/client';
 import { webUiUrl, type Config } from '../config';
 import type { LevelWithSilent } from 'pino';
 import { createArtifactStore, type ArtifactStore } from '../artifacts';
+import { authenticate } from '../auth/authenticate';
+import { authModeFor } from '../auth/auth-mode';
+import { KeyRing } from '../auth/key-ring';
 import { loadConfig } from '../config';
 import { sourceAccessFrom, type SourceAccess } from '../jobs/admission';
 import { LOG_REDACTION, logger, type Logger } from '../logger';
@@ -46,6 +49,10 @@ export interface AppOptions {
   requestGuard?: RequestGuardOptions;
   /** Files and tables jobs may name, checked at submission; unset: only the worker checks them. */
   sourceAccess?: SourceAccess;
+  /** The API keys; unset: no authentication (open on loopback, or JOBLINE_AUTH=none). */
+  keys?: KeyRing;
+  /** With keys: leave /docs and /openapi.json open (JOBLINE_PUBLIC_DOCS, default on). */
+  publicDocs?: boolean;
 }
 
 /** The API's options as every Jobline process builds them from its Config. */
@@ -62,6 +69,9 @@ export function appOptionsFrom(config: Config, client: Client): AppOptions {
     schedules: config.schedules,
     requestGuard: { allowedHosts: config.api.allowedHosts, publicUrl: config.api.publicUrl, bindHost: config.api.host },
     sourceAccess: sourceAccessFrom(config),
+    // Refuses an unsafe combination (no keys off loopback) before anything listens.
+    keys: authModeFor(config.auth, config.api.host) === 'keys' ? new KeyRing(config.auth.keysFile!) : undefined,
+    publicDocs: config.auth.publicDocs,
   };
 }
 
@@ -93,6 +103,8 @@ export function createApp(options: AppOptions): express.Express {
   // request from another site or with a body that is not JSON is 403 or 415.
   app.use(hostGuard(options.requestGuard ?? {}));
   app.use(crossSiteGuard(options.requestGuard ?? {}));
+  // Who is asking, before any body is read; probes (/healthz, /readyz) need no key.
+  if (options.keys) app.use(authenticate(options.keys, { publicDocs: options.publicDocs ?? true }));
   // Parse every body as JSON when it claims to be JSON; crossSiteGuard refused other content types.
   // strict: false lets `null` or `42` through to the schema, which names what is wrong with them.
   app.use(express.json({ limit: options.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));

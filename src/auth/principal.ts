@@ -22,6 +22,10 @@ export interface Principal {
   role: Role;
   /** Fairness weight of the tenant's jobs (1 = an equal share). */
   weight: number;
+  /** Submissions this key may make per window (from the key file); unlimited when absent. */
+  rateLimit?: { requests: number; perSeconds: number };
+  /** Jobs of the tenant that may be in flight (not ended) at once; unlimited when absent. */
+  maxInFlight?: number;
 }
 
 /** Open mode (no key file, loopback only): one caller who may do everything, in the default tenant. */

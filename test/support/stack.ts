@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
 import { createArtifactStore } from '../../src/artifacts';
+import { KeyRing } from '../../src/auth/key-ring';
 import { listen, type RunningServer } from '../../src/api/server';
 import type { JobView } from '../../src/api/job-view';
 import { loadConfig, type Config } from '../../src/config';
@@ -31,6 +32,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Start without a worker (API only). */
   worker?: boolean;
+  /** The key submit/getJob/waitFor send (`Authorization: Bearer`); set JOBLINE_API_KEYS_FILE in `env` too. */
+  apiKey?: string;
 }
 
 const live = new Map<string, Stack>();
@@ -74,7 +77,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     schedules: config.schedules,
     requestGuard: { allowedHosts: config.api.allowedHosts, publicUrl: config.api.publicUrl, bindHost: config.api.host },
     sourceAccess: sourceAccessFrom(config),
+    keys: config.auth.keysFile ? new KeyRing(config.auth.keysFile) : undefined,
+    publicDocs: config.auth.publicDocs,
   });
+  const auth: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   const server: RunningServer = await listen(app, '127.0.0.1', 0);
 
   const stopWorker = async () => {
@@ -90,13 +96,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async submit(body, headers = {}) {
       const response = await fetch(`${server.url}/v1/jobs`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
+        headers: { 'content-type': 'application/json', ...auth, ...headers },
         body: JSON.stringify(body),
       });
       return { status: response.status, body: (await response.json()) as JobView & Record<string, unknown>, headers: response.headers };
     },
     async getJob(id) {
-      const response = await fetch(`${server.url}/v1/jobs/${encodeURIComponent(id)}`);
+      const response = await fetch(`${server.url}/v1/jobs/${encodeURIComponent(id)}`, { headers: auth });
       if (response.status !== 200) throw new Error(`GET job ${id}: ${response.status} ${await response.text()}`);
       return (await response.json()) as JobView;
     },
@@ -105,7 +111,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       let last: JobView | undefined;
       while (Date.now() < deadline) {
         // A job that does not exist yet (a pipeline node before its start) is worth waiting for too.
-        const response = await fetch(`${server.url}/v1/jobs/${encodeURIComponent(id)}`);
+        const response = await fetch(`${server.url}/v1/jobs/${encodeURIComponent(id)}`, { headers: auth });
         if (response.status !== 404) {
           if (response.status !== 200) throw new Error(`GET job ${id}: ${response.status} ${await response.text()}`);
           last = (await response.json()) as JobView;
