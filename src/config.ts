@@ -50,6 +50,10 @@ export const EnvSchema = z.object({
     .enum(['1', '0', 'true', 'false', 'yes', 'no'])
     .default('1')
     .transform((value) => ['1', 'true', 'yes'].includes(value)),
+  JOBLINE_PUBLIC_METRICS: z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+    .default('1')
+    .transform((value) => ['1', 'true', 'yes'].includes(value)),
   JOBLINE_BODY_LIMIT_BYTES: positiveInt.max(64 * 1024 * 1024).default(1024 * 1024),
   JOBLINE_DATA_DIR: z.string().min(1).default('data'),
   JOBLINE_TEMPORAL_IP: z.string().min(1).default('127.0.0.1'),
@@ -133,6 +137,8 @@ export interface Config {
     mode?: 'none';
     /** /docs and /openapi.json without a key. */
     publicDocs: boolean;
+    /** /metrics without a key. */
+    publicMetrics: boolean;
   };
   schedules: { minIntervalMs: number; maxCount: number };
   embedded: {
@@ -225,6 +231,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       keysFile: env.JOBLINE_API_KEYS_FILE ? path.resolve(env.JOBLINE_API_KEYS_FILE) : undefined,
       mode: env.JOBLINE_AUTH,
       publicDocs: env.JOBLINE_PUBLIC_DOCS,
+      publicMetrics: env.JOBLINE_PUBLIC_METRICS,
     },
     schedules: { minIntervalMs: env.JOBLINE_SCHEDULE_MIN_INTERVAL_MS, maxCount: env.JOBLINE_MAX_SCHEDULES },
     embedded: {

@@ -7,6 +7,12 @@ import { createArtifactStore, type ArtifactStore } from '../artifacts';
 import { authenticate } from '../auth/authenticate';
 import { authModeFor } from '../auth/auth-mode';
 import { KeyRing } from '../auth/key-ring';
+import { jobTypeNames } from '../jobs';
+import { ApiMetrics } from '../metrics/api-metrics';
+import { registerDeadLetterGauge } from '../metrics/dead-letter-gauge';
+import { registerQueueGauges } from '../metrics/queue-gauges';
+import { createRegistry, metricsHandler } from '../metrics/registry';
+import { TaskQueueStats } from '../metrics/task-queue-stats';
 import { loadConfig } from '../config';
 import { sourceAccessFrom, type SourceAccess } from '../jobs/admission';
 import { LOG_REDACTION, logger, type Logger } from '../logger';
@@ -53,6 +59,8 @@ export interface AppOptions {
   keys?: KeyRing;
   /** With keys: leave /docs and /openapi.json open (JOBLINE_PUBLIC_DOCS, default on). */
   publicDocs?: boolean;
+  /** `/metrics` without a key when auth is on (JOBLINE_PUBLIC_METRICS; default on, so Prometheus needs no key). */
+  publicMetrics?: boolean;
 }
 
 /** The API's options as every Jobline process builds them from its Config. */
@@ -72,7 +80,17 @@ export function appOptionsFrom(config: Config, client: Client): AppOptions {
     // Refuses an unsafe combination (no keys off loopback) before anything listens.
     keys: authModeFor(config.auth, config.api.host) === 'keys' ? new KeyRing(config.auth.keysFile!) : undefined,
     publicDocs: config.auth.publicDocs,
+    publicMetrics: config.auth.publicMetrics,
   };
+}
+
+/** The API's metrics: its own series, queue depth of its task queue, dead letters, process basics. */
+function apiMetrics(client: Client, options: AppOptions): ApiMetrics {
+  const registry = createRegistry();
+  const types = [...new Set([...jobTypeNames(), 'batch'])];
+  registerQueueGauges(registry, new TaskQueueStats(client, options.namespace), () => [options.taskQueue]);
+  registerDeadLetterGauge(registry, client, types);
+  return new ApiMetrics(registry, new Set(types));
 }
 
 /** The HTTP API: a thin shell that validates, then starts, describes or signals workflows. */
@@ -86,8 +104,10 @@ export function createApp(options: AppOptions): express.Express {
   const env = options.temporalDeadlineMs === undefined || !options.schedules ? loadConfig() : undefined;
   const health = new TemporalHealth(client.connection, options.namespace, options.temporalDeadlineMs ?? env!.api.temporalDeadlineMs);
   const scheduleLimits = options.schedules ?? env!.schedules;
+  const metrics = apiMetrics(client, options);
   const app = express();
   app.disable('x-powered-by');
+  app.use(metrics.observe());
   app.set('query parser', 'simple');
   app.use(
     pinoHttp<express.Request, express.Response, never>({
@@ -104,7 +124,10 @@ export function createApp(options: AppOptions): express.Express {
   app.use(hostGuard(options.requestGuard ?? {}));
   app.use(crossSiteGuard(options.requestGuard ?? {}));
   // Who is asking, before any body is read; probes (/healthz, /readyz) need no key.
-  if (options.keys) app.use(authenticate(options.keys, { publicDocs: options.publicDocs ?? true }));
+  if (options.keys) {
+    app.use(authenticate(options.keys, { publicDocs: options.publicDocs ?? true, publicMetrics: options.publicMetrics ?? true }));
+  }
+  app.get('/metrics', metricsHandler(metrics.registry));
   // Parse every body as JSON when it claims to be JSON; crossSiteGuard refused other content types.
   // strict: false lets `null` or `42` through to the schema, which names what is wrong with them.
   app.use(express.json({ limit: options.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));

@@ -415,6 +415,14 @@ export function openApiDocument(): JsonSchema {
           responses: { 200: { description: 'The OpenAPI 3.1 document', content: json({ type: 'object' }) } },
         },
       },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics of this API process (README "Observability" lists the series)',
+          responses: {
+            200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } },
+          },
+        },
+      },
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'Serving' } } } },
       '/readyz': {
         get: { summary: 'Readiness: Temporal answers', responses: { 200: { description: 'Ready' }, 503: problem('Temporal unavailable') } },

@@ -138,6 +138,8 @@ function fromTemporalStatus(err: unknown): HttpProblem | undefined {
 }
 
 export function sendProblem(res: Response, problem: Problem): void {
+  // Metrics count rejections by this slug: a fixed vocabulary, never the detail text.
+  res.locals.problemSlug = problem.type.replace('/problems/', '');
   if (problem.type === '/problems/temporal-unavailable') res.set('Retry-After', String(RETRY_AFTER_SECONDS));
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
 }

@@ -9,10 +9,13 @@ const OPEN_PATHS = new Set(['/healthz', '/readyz']);
 export interface AuthenticateOptions {
   /** Also leave `/docs` and `/openapi.json` open (JOBLINE_PUBLIC_DOCS). */
   publicDocs?: boolean;
+  /** Also leave `/metrics` open (JOBLINE_PUBLIC_METRICS): Prometheus scrapes without a key. */
+  publicMetrics?: boolean;
 }
 
 function isOpen(path: string, options: AuthenticateOptions): boolean {
   if (OPEN_PATHS.has(path)) return true;
+  if (path === '/metrics') return options.publicMetrics === true;
   return options.publicDocs === true && (path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/'));
 }
 

@@ -79,6 +79,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     sourceAccess: sourceAccessFrom(config),
     keys: config.auth.keysFile ? new KeyRing(config.auth.keysFile) : undefined,
     publicDocs: config.auth.publicDocs,
+    publicMetrics: config.auth.publicMetrics,
   });
   const auth: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   const server: RunningServer = await listen(app, '127.0.0.1', 0);
