@@ -65,6 +65,10 @@ export const EnvSchema = z.object({
   JOBLINE_ALLOW_PRIVATE_TARGETS: flag,
   JOBLINE_WORKER_MAX_CONCURRENT_ACTIVITIES: positiveInt.max(10_000).default(100),
   JOBLINE_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: positiveInt.max(10_000).default(40),
+  // Worker metrics (README "Observability"): Jobline's own series, and the Temporal SDK's; 0 = a free port.
+  JOBLINE_WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  JOBLINE_WORKER_METRICS_PORT: port.default(9464),
+  JOBLINE_WORKER_SDK_METRICS_PORT: port.default(9465),
   JOBLINE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
   // Bounds on what one request may ask for (README: "Limits").
   JOBLINE_SCHEDULE_MIN_INTERVAL_MS: z.coerce
@@ -153,7 +157,12 @@ export interface Config {
   };
   dataDir: string;
   allowPrivateTargets: boolean;
-  worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number; shutdownGraceMs: number };
+  worker: {
+    maxConcurrentActivities: number;
+    maxConcurrentWorkflowTasks: number;
+    shutdownGraceMs: number;
+    metrics: { host: string; port: number; sdkPort: number };
+  };
   logLevel: Env['LOG_LEVEL'];
   reports: ReportsConfig;
   artifacts: ArtifactsConfig;
@@ -250,6 +259,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentActivities: env.JOBLINE_WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: env.JOBLINE_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       shutdownGraceMs: env.JOBLINE_SHUTDOWN_GRACE_MS,
+      metrics: {
+        host: env.JOBLINE_WORKER_METRICS_HOST,
+        port: env.JOBLINE_WORKER_METRICS_PORT,
+        sdkPort: env.JOBLINE_WORKER_SDK_METRICS_PORT,
+      },
     },
     logLevel: env.LOG_LEVEL,
     reports: {

@@ -10,6 +10,7 @@ import { superviseDevServer, type DevServer } from './temporal/dev-server';
 import { prepareNamespace } from './temporal/namespace-setup';
 import { installRuntime } from './temporal/runtime';
 import { createJoblineWorker } from './worker';
+import { sdkMetricsAddress, startWorkerMetrics } from './metrics/worker-metrics';
 
 /**
  * `npm start`: the whole of Jobline in one process. Without TEMPORAL_ADDRESS it first starts the embedded
@@ -19,7 +20,9 @@ import { createJoblineWorker } from './worker';
 async function main(): Promise<void> {
   const config = loadConfig();
   logger.level = config.logLevel;
-  installRuntime(logger, config.logLevel);
+  const sdkMetrics = await sdkMetricsAddress(config.worker.metrics);
+  installRuntime(logger, config.logLevel, { sdkMetricsAddress: sdkMetrics });
+  const workerMetrics = await startWorkerMetrics(config.worker.metrics, logger);
 
   let devServer: DevServer | undefined;
   if (!config.temporal.address) {
@@ -52,10 +55,18 @@ async function main(): Promise<void> {
   try {
     await prepareNamespace(clientConnection, config.temporal.namespace, logger, devServer ? config.embedded.retentionDays : undefined);
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-    const worker = await createJoblineWorker({ connection: workerConnection, config });
+    const worker = await createJoblineWorker({ connection: workerConnection, config, attemptMetrics: workerMetrics.attempts });
     const app = createApp({ ...appOptionsFrom(config, client), uiUrl });
     const api = await listen(app, config.api.host, config.api.port);
-    printBanner({ apiUrl: config.api.publicUrl ?? api.url, uiUrl, address, config, devServer });
+    printBanner({
+      apiUrl: config.api.publicUrl ?? api.url,
+      uiUrl,
+      address,
+      config,
+      devServer,
+      workerMetricsUrl: workerMetrics.server.url,
+      sdkMetricsUrl: `http://${sdkMetrics}/metrics`,
+    });
 
     await worker.run(); // the Runtime turns SIGINT/SIGTERM into a graceful worker shutdown
     logger.info('worker drained; stopping the API');
@@ -63,6 +74,7 @@ async function main(): Promise<void> {
   } finally {
     await workerConnection.close();
     await clientConnection.close();
+    await workerMetrics.server.close();
     if (devServer) {
       logger.info('stopping the embedded Temporal dev server');
       await devServer.stop();
@@ -70,7 +82,15 @@ async function main(): Promise<void> {
   }
 }
 
-function printBanner(info: { apiUrl: string; uiUrl?: string; address: string; config: Config; devServer?: DevServer }): void {
+function printBanner(info: {
+  apiUrl: string;
+  uiUrl?: string;
+  address: string;
+  config: Config;
+  devServer?: DevServer;
+  workerMetricsUrl: string;
+  sdkMetricsUrl: string;
+}): void {
   const lines = [
     '',
     'Jobline is running',
@@ -79,7 +99,9 @@ function printBanner(info: { apiUrl: string; uiUrl?: string; address: string; co
     `  Temporal:   ${info.address}${info.devServer ? ' (embedded dev server)' : ''}`,
     `  Namespace:  ${info.config.temporal.namespace}`,
     `  Task queue: ${info.config.taskQueue}`,
-    ...(info.devServer?.metricsUrl ? [`  Metrics:    ${info.devServer.metricsUrl} (Temporal server)`] : []),
+    `  Metrics:    ${info.apiUrl}/metrics (API), ${info.workerMetricsUrl} (worker)`,
+    `              ${info.sdkMetricsUrl} (Temporal SDK and workflows)`,
+    ...(info.devServer?.metricsUrl ? [`              ${info.devServer.metricsUrl} (Temporal server)`] : []),
     '  Press Ctrl-C to stop (running jobs finish or resume on the next start).',
     '',
   ];

@@ -11,12 +11,18 @@ import { connectionOptions } from './temporal/connection-options';
 import { prepareNamespace } from './temporal/namespace-setup';
 import { installRuntime } from './temporal/runtime';
 import { lazyPool } from './reports/sources/pg-pool';
+import { Registry } from 'prom-client';
+import { jobTypeNames } from './jobs';
+import { AttemptMetrics } from './metrics/attempt-metrics';
+import { sdkMetricsAddress, startWorkerMetrics } from './metrics/worker-metrics';
 
 export interface WorkerSetup {
   connection: NativeConnection;
   config: Config;
   /** Prebuilt bundle (tests build it once); otherwise the worker bundles `src/workflows` itself. */
   workflowBundle?: WorkflowBundle;
+  /** Where the attempt series go; without it the worker keeps them in a registry nobody serves. */
+  attemptMetrics?: AttemptMetrics;
 }
 
 export function workflowsPath(): string {
@@ -29,14 +35,18 @@ export function workflowInterceptorModules(): string[] {
 }
 
 /** A Jobline worker: every job workflow and activity, on the configured task queue. */
-export function createJoblineWorker({ connection, config, workflowBundle }: WorkerSetup): Promise<Worker> {
+export function createJoblineWorker({ connection, config, workflowBundle, attemptMetrics }: WorkerSetup): Promise<Worker> {
+  const attempts = attemptMetrics ?? new AttemptMetrics(new Registry());
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: createActivities(activityDeps(config)),
-    interceptors: { workflowModules: workflowInterceptorModules(), activity: [correlationInterceptor] },
+    interceptors: {
+      workflowModules: workflowInterceptorModules(),
+      activity: [correlationInterceptor, attempts.interceptor(new Set(jobTypeNames()))],
+    },
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
     // The SDK's default of 0 would cancel in-flight attempts the moment a shutdown starts.
@@ -61,18 +71,20 @@ export function activityDeps(config: Config): ActivityDeps {
 async function main(): Promise<void> {
   const config = loadConfig();
   logger.level = config.logLevel;
-  installRuntime(logger, config.logLevel);
+  installRuntime(logger, config.logLevel, { sdkMetricsAddress: await sdkMetricsAddress(config.worker.metrics) });
+  const metrics = await startWorkerMetrics(config.worker.metrics, logger);
   const address = temporalAddress(config);
   const options = connectionOptions(config.temporal, address);
   const client = await Connection.connect(options);
   await prepareNamespace(client, config.temporal.namespace, logger).finally(() => client.close());
   const connection = await NativeConnection.connect(options);
   try {
-    const worker = await createJoblineWorker({ connection, config });
+    const worker = await createJoblineWorker({ connection, config, attemptMetrics: metrics.attempts });
     logger.info({ address, namespace: config.temporal.namespace, taskQueue: config.taskQueue }, 'worker started');
     await worker.run(); // returns after SIGINT/SIGTERM once in-flight tasks have drained
     logger.info('worker stopped');
   } finally {
+    await metrics.server.close();
     await connection.close();
   }
 }

@@ -116,6 +116,8 @@ describe('when Temporal is down (issue 10, item 9)', function () {
         JOBLINE_TEMPORAL_PORT: String(port),
         JOBLINE_TEMPORAL_UI_PORT: String(uiPort),
         JOBLINE_TEMPORAL_METRICS_PORT: String(metricsPort),
+        JOBLINE_WORKER_METRICS_PORT: '0',
+        JOBLINE_WORKER_SDK_METRICS_PORT: '0',
         JOBLINE_TASK_QUEUE: `down-main-${port}`,
         JOBLINE_SHUTDOWN_GRACE_MS: '1000',
         LOG_LEVEL: 'warn',

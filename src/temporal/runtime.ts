@@ -1,6 +1,7 @@
 import { DefaultLogger, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import { scrubCredentialText } from '../jobs/redact';
 import { LOG_CENSOR, type Logger } from '../logger';
+import { JOB_SECONDS } from '../metrics/buckets';
 
 const LEVELS: Record<string, LogLevel> = {
   trace: 'TRACE',
@@ -30,12 +31,28 @@ export function forwardedEntry(message: string, meta: LogMetadata | undefined): 
  * first worker or native connection is made; the Runtime can be installed only once per process.
  * Pino redacts structured fields only, so the message text is scrubbed here.
  */
-export function installRuntime(logger: Logger, level: string): void {
+export function installRuntime(logger: Logger, level: string, options: { sdkMetricsAddress?: string } = {}): void {
   Runtime.install({
+    ...(options.sdkMetricsAddress ? { telemetryOptions: { metrics: sdkMetrics(options.sdkMetricsAddress) } } : {}),
     logger: new DefaultLogger(LEVELS[level] ?? 'INFO', ({ level: entryLevel, message, meta }) => {
       const method = entryLevel.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
       const entry = forwardedEntry(message, meta);
       logger[method](entry.fields, entry.message);
     }),
   });
+}
+
+/**
+ * The SDK's own series (schedule-to-start latency, polls, slots) and the workflows' (jobs ended, end-to-end
+ * time) in Prometheus conventions: `_total` counters, durations in seconds, job-length buckets.
+ */
+function sdkMetrics(bindAddress: string) {
+  return {
+    prometheus: {
+      bindAddress,
+      countersTotalSuffix: true,
+      useSecondsForDurations: true,
+      histogramBucketOverrides: { jobline_job_end_to_end_seconds: JOB_SECONDS },
+    },
+  };
 }

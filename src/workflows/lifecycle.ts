@@ -5,7 +5,17 @@ import { JobStatusKey } from '../jobs/search-attributes';
 import { awaitDependencies } from './dependencies';
 import type { CoarseJobStatus, JobError, JobMemo, JobStateSnapshot } from './job-state';
 import { discardSignal, getJobStateQuery, retrySignal, type RetryRequest } from './messages';
+import { recordJobEnd, type EndStatus } from './job-metrics';
 import { tellParent } from './parent';
+
+/** The statuses whose arrival the metrics count: the terminal ones and the dead letters. */
+const END_STATUSES: ReadonlySet<CoarseJobStatus> = new Set<CoarseJobStatus>([
+  'completed',
+  'failed',
+  'cancelled',
+  'timed_out',
+  'dead_lettered',
+]);
 
 type DeadLetterEntry = JobStateSnapshot['deadLetterHistory'][number];
 type Decision = { kind: 'retry'; request: RetryRequest } | { kind: 'discard'; reason: string };
@@ -22,6 +32,8 @@ export interface LifecycleOptions {
   snapshot?: () => Pick<JobStateSnapshot, 'round' | 'input' | 'lastError'>;
   /** A retry that carries an input the kind cannot use (a batch re-runs its failed items) is logged, not applied. */
   acceptsRetryInput?: boolean;
+  /** The job's type and creation time, for the metrics of its end (src/workflows/job-metrics.ts). */
+  spec?: Pick<JobSpec, 'type' | 'createdAt'>;
 }
 
 /**
@@ -74,6 +86,7 @@ export class JobLifecycle {
   setStatus(next: CoarseJobStatus): void {
     this.current = next;
     upsertSearchAttributes([{ key: JobStatusKey, value: next }]);
+    if (END_STATUSES.has(next) && this.options.spec) recordJobEnd(this.options.spec.type, next as EndStatus, this.options.spec.createdAt);
   }
 
   /**

@@ -38,6 +38,7 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
   const lifecycle = new JobLifecycle({
     jobId,
     noun: 'batch',
+    spec,
     deadLetterHistory: state.deadLetters,
     acceptsRetryInput: false,
     snapshot: () => ({ round: state.round, input: spec.input, lastError }),

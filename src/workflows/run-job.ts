@@ -12,6 +12,7 @@ import {
 import { FailureType } from '../jobs/failure-types';
 import type { AttemptContext, JobSpec } from '../jobs/spec';
 import type { AttemptOutcome, JobError } from './job-state';
+import { recordAttemptTimeout } from './job-metrics';
 import { JobLifecycle } from './lifecycle';
 type AttemptFn = (input: unknown, context: AttemptContext) => Promise<AttemptOutcome>;
 
@@ -26,7 +27,7 @@ export async function runJob(submitted: JobSpec): Promise<unknown> {
   let input = spec.input;
   let round = 1;
   let lastError: JobError | undefined;
-  const lifecycle = new JobLifecycle({ jobId: spec.id, noun: 'job', snapshot: () => ({ round, input, lastError }) }).handleMessages();
+  const lifecycle = new JobLifecycle({ jobId: spec.id, noun: 'job', spec, snapshot: () => ({ round, input, lastError }) }).handleMessages();
 
   try {
     // Dependencies come first; the runAt delay starts once they completed, and only then is the job active.
@@ -50,6 +51,7 @@ export async function runJob(submitted: JobSpec): Promise<unknown> {
         if (isCancellation(err)) throw err;
         lastError = describeFailure(err, spec);
         log.warn('job attempts ended in failure', { jobId: spec.id, round, error: lastError });
+        if (lastError.timeout) recordAttemptTimeout(spec.type, lastError.timeout);
         if (lastError.timeout === 'overall') throw lifecycle.timedOut(lastError, {}, lastError);
 
         const retry = await lifecycle.park(lastError, round, { attempts: lastError.attempt }, lastError);

@@ -12,6 +12,9 @@ export function spawnEntryPoint(entry: string, taskQueue: string, env: Record<st
     cwd: PROJECT_ROOT,
     env: {
       ...process.env,
+      // Several workers on one host: each picks free metrics ports (a test may still name its own).
+      JOBLINE_WORKER_METRICS_PORT: '0',
+      JOBLINE_WORKER_SDK_METRICS_PORT: '0',
       ...env,
       TEMPORAL_ADDRESS: testEnv().server.address,
       TEMPORAL_NAMESPACE: testEnv().namespace,
