@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { noteBreakerState } from './breaker-states';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { fetch, type Agent } from 'undici';
 import type { HttpDeliverInput } from '../../../batch/handlers';
@@ -46,6 +47,8 @@ export function createHttpDeliverHandler(deps: HttpDeliverDeps): ItemHandler<Htt
         handleWhen((err) => err instanceof RetryableDeliveryError),
         { halfOpenAfter: settings.halfOpenAfterMs, breaker: new ConsecutiveBreaker(settings.failures) },
       );
+      breaker.onStateChange((state) => noteBreakerState(url.host, state));
+      noteBreakerState(url.host, breaker.state);
       breakers.set(key, breaker);
     }
     return breaker;
