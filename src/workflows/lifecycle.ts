@@ -22,6 +22,8 @@ export interface LifecycleOptions {
   snapshot?: () => Pick<JobStateSnapshot, 'round' | 'input' | 'lastError'>;
   /** A retry that carries an input the kind cannot use (a batch re-runs its failed items) is logged, not applied. */
   acceptsRetryInput?: boolean;
+  /** `JobSpec.lifecycleRevision`: what this run writes, as it was when the job was submitted (absent: 1). */
+  revision?: number;
 }
 
 /**
@@ -122,7 +124,17 @@ export class JobLifecycle {
     await tellParent(this.options.jobId, 'running');
   }
 
+  /**
+   * From revision 2 on, only the kind's own memo fields: the execution's Completed status and close time say
+   * the rest, and `deriveStatus`/`statusClause` read them (an upsert here would cost an event and a
+   * visibility write per job). Earlier revisions keep their writes so that their histories replay.
+   */
   complete(memo: MemoFields): void {
+    if ((this.options.revision ?? 1) >= 2) {
+      this.current = 'completed';
+      if (Object.keys(memo).length > 0) upsertMemo(memo);
+      return;
+    }
     this.setStatus('completed');
     upsertMemo({ ...memo, finishedAt: nowIso() });
   }

@@ -40,6 +40,7 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
     noun: 'batch',
     deadLetterHistory: state.deadLetters,
     acceptsRetryInput: false,
+    revision: spec.lifecycleRevision,
     snapshot: () => ({ round: state.round, input: spec.input, lastError }),
   }).handleMessages();
 
