@@ -9,6 +9,7 @@ import { SCENARIOS, type ScenarioName } from './phase';
  * in WAL mode and eager activity dispatch became the defaults of src/temporal/dev-server.ts; what is left is
  * the search-attribute cache the dev server turns off (not a default: see finding 2's catch).
  */
+// Now the dev server's default (DEV_SERVER_DYNAMIC_CONFIG): kept so that older commands still parse.
 export const RECOMMENDED_SERVER_ARGS = ['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=false'];
 
 export const RAW_FEATURES = ['start-attrs', 'timeouts', 'upsert'] as const;

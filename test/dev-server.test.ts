@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { DevServerStartError, startDevServer, type DevServer } from '../src/temporal/dev-server';
 import { freePort } from '../src/temporal/free-port';
 import { ensureSearchAttributes, setRetention } from '../src/temporal/namespace-setup';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/jobs/search-attributes';
+import { CUSTOM_SEARCH_ATTRIBUTES, JobStatusKey } from '../src/jobs/search-attributes';
 import { describeOnDevServer, testEnv } from './support/temporal-env';
 
 function portAnswers(port: number): Promise<boolean> {
@@ -105,6 +105,31 @@ describeOnDevServer(
         const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
         assert.ok(customAttributes?.JobStatus !== undefined);
         assert.deepEqual(await ensureSearchAttributes(connection, 'default'), []);
+      });
+
+      it('accepts a job that uses a re-registered search attribute at once, with the search-attribute cache on', async () => {
+        await connection.operatorService.removeSearchAttributes({ namespace: 'default', searchAttributes: ['JobStatus'] });
+        assert.deepEqual(await ensureSearchAttributes(connection, 'default'), ['JobStatus']);
+        const client = new Client({ connection });
+        const workflowId = `reregistered-${Date.now()}`;
+        // No worker: the start alone is validated against the attribute, then visibility indexes it.
+        const handle = await client.workflow.start('noSuchWorkflow', {
+          taskQueue: 'nobody-polls',
+          workflowId,
+          typedSearchAttributes: [{ key: JobStatusKey, value: 'active' }],
+        });
+        try {
+          const query = `JobStatus = 'active' AND WorkflowId = '${workflowId}'`;
+          const deadline = Date.now() + 10_000;
+          let count = 0;
+          while (count === 0 && Date.now() < deadline) {
+            count = (await client.workflow.count(query)).count;
+            if (count === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+          assert.equal(count, 1, 'visibility finds the job by the re-registered attribute');
+        } finally {
+          await handle.terminate();
+        }
       });
 
       it('sets the namespace retention', async () => {

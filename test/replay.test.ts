@@ -4,6 +4,7 @@ import path from 'node:path';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import request from 'supertest';
+import { LIFECYCLE_REVISION } from '../src/jobs/status';
 import { startStack, type Stack } from './support/stack';
 import { startTarget, type Target } from './support/target';
 import { testEnv } from './support/temporal-env';
@@ -151,8 +152,10 @@ describe('replaying job workflow histories', function () {
       await replay(histories);
       if (process.env.JOBLINE_RECORD_HISTORIES === '1') {
         // New fixtures only: the ones already there were written by older code and must stay as they were.
+        // Named by the lifecycle revision that wrote them (`completed-r2.json`); unsuffixed ones are revision 1.
         for (const { name, workflowId, history } of histories) {
-          const file = path.join(FIXTURES, `${name}.json`);
+          const suffix = LIFECYCLE_REVISION > 1 ? `-r${LIFECYCLE_REVISION}` : '';
+          const file = path.join(FIXTURES, `${name}${suffix}.json`);
           if (!fs.existsSync(file)) fs.writeFileSync(file, `${JSON.stringify({ workflowId, history })}\n`);
         }
       }

@@ -82,11 +82,13 @@ describe('job status (one module: vocabulary, derivation, visibility clause)', (
   /**
    * The states a Jobline job can be in: an open run holds a non-terminal JobStatus (the lifecycle writes a
    * terminal one in the workflow task that closes the run), a closed run the one it closed with, and an
-   * operator may terminate a run in any state. Jobline sets no workflow execution timeout (TIMED_OUT).
+   * operator may terminate a run in any state. A completed run of lifecycle revision 2 keeps its last live
+   * JobStatus (`active`; visibility's ExecutionStatus says it completed). Jobline sets no workflow execution
+   * timeout (TIMED_OUT).
    */
   const REACHABLE: Array<[WorkflowStatusName, CoarseJobStatus[]]> = [
     ['RUNNING', ['waiting', 'scheduled', 'active', 'dead_lettered']],
-    ['COMPLETED', ['completed']],
+    ['COMPLETED', ['completed', 'active']],
     ['FAILED', ['failed', 'timed_out']],
     ['CANCELLED', ['cancelled']],
     ['TERMINATED', [...COARSE_STATUSES]],
@@ -110,7 +112,7 @@ describe('job status (one module: vocabulary, derivation, visibility clause)', (
         }
       }
     }
-    assert.equal(cases, (4 * PENDING.length + 1 + 2 + 1 + COARSE_STATUSES.length) * 2);
+    assert.equal(cases, (4 * PENDING.length + 2 + 2 + 1 + COARSE_STATUSES.length) * 2);
   });
 
   it('a clause finds only what derives to its status (the live statuses share one, told apart by the pending attempt)', () => {
@@ -122,6 +124,7 @@ describe('job status (one module: vocabulary, derivation, visibility clause)', (
       ['RUNNING', 'scheduled', undefined, 'scheduled'],
       ['RUNNING', 'dead_lettered', undefined, 'dead_lettered'],
       ['COMPLETED', 'completed', undefined, 'completed'],
+      ['COMPLETED', 'active', undefined, 'completed'],
       ['FAILED', 'failed', undefined, 'failed'],
       ['FAILED', 'timed_out', undefined, 'timed_out'],
       ['CANCELLED', 'cancelled', undefined, 'cancelled'],

@@ -4,6 +4,7 @@ import { parseRetryAfter } from '../src/activities/http';
 import { createActivities } from '../src/activities';
 import { isPrivateAddress } from '../src/activities/network-guard';
 import { JOB_TYPES } from '../src/jobs';
+import { BatchJobInput, defaultChunkSize } from '../src/jobs/batch';
 import { loadConfig } from '../src/config';
 import { activityDeps } from '../src/worker';
 
@@ -85,5 +86,23 @@ describe('job type registry', () => {
       assert.equal(typeof activities[jobType.activity ?? ''], 'function', `${jobType.type} → ${jobType.activity}`);
     }
     assert.equal(new Set(JOB_TYPES.map((t) => t.type)).size, JOB_TYPES.length);
+  });
+});
+
+describe('batch chunk size by default', () => {
+  const plan = (input: object) => BatchJobInput.parse({ handler: 'noop', ...input });
+
+  it('cuts inline items into about two chunks per slot, between 100 and 1,000 items', () => {
+    assert.equal(plan({ items: new Array(1_000).fill(1) }).chunkSize, 125);
+    assert.equal(plan({ items: new Array(1_000).fill(1), concurrency: 1 }).chunkSize, 500);
+    assert.equal(plan({ items: new Array(30).fill(1) }).chunkSize, 100);
+    assert.equal(defaultChunkSize(1_000_000, 2), 1_000);
+  });
+
+  it('gives a source, whose size is unknown at submission, 500; an explicit chunkSize stays', () => {
+    assert.equal(plan({ source: { type: 'ndjson', path: 'a.ndjson' } }).chunkSize, 500);
+    assert.equal(plan({ source: { type: 'ndjson', path: 'a.ndjson' }, chunkSize: 100 }).chunkSize, 100);
+    assert.equal(plan({ items: [1, 2, 3], chunkSize: 1 }).chunkSize, 1);
+    assert.equal(plan({ items: [1] }).concurrency, 4);
   });
 });

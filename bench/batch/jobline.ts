@@ -47,7 +47,11 @@ export async function startJoblineBatch(
     async run(items, file) {
       const body = JSON.stringify({
         type: 'batch',
-        input: { handler: 'noop', source: { type: 'ndjson', path: file }, chunkSize: options.chunkSize, concurrency: options.concurrency },
+        input: {
+          handler: 'noop',
+          source: { type: 'ndjson', path: file },
+          ...(options.apiDefaults ? {} : { chunkSize: options.chunkSize, concurrency: options.concurrency }),
+        },
       });
       await sleep(500); // let the previous run's tail settle
       const [dbBefore, requestsBefore] = [await database(), await requests()];

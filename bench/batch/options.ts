@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BATCH_MAX_CHUNK_SIZE, BATCH_MAX_CONCURRENCY } from '../../src/jobs/batch';
+import { BATCH_DEFAULT_CONCURRENCY, BATCH_MAX_CHUNK_SIZE, BATCH_MAX_CONCURRENCY, defaultChunkSize } from '../../src/jobs/batch';
 import { UsageError } from '../cli';
 
 export const BATCH_SYSTEMS = ['jobline', 'bullmq'] as const;
@@ -11,6 +11,8 @@ export interface BatchBenchOptions {
   chunkSize: number;
   /** Jobline: chunk activities at once (the batch's `concurrency`); BullMQ: the worker's `concurrency`. */
   concurrency: number;
+  /** Jobline's request names neither chunkSize nor concurrency: the API's defaults apply (shown as chunkSize/concurrency). */
+  apiDefaults: boolean;
   repeat: number;
   warmupItems: number;
   systems: BatchSystem[];
@@ -37,6 +39,8 @@ and the ratio Jobline/BullMQ (target ≥ 2×).
   --items N            items per run (default 100000)
   --chunk-size N       Jobline batch chunkSize, 1…${BATCH_MAX_CHUNK_SIZE} (default 500)
   --concurrency C      Jobline batch concurrency and BullMQ worker concurrency, 1…${BATCH_MAX_CONCURRENCY} (default 8)
+  --api-defaults       Jobline's request names no chunkSize and no concurrency (what a user gets by default;
+                       BullMQ gets the API's default concurrency, ${BATCH_DEFAULT_CONCURRENCY}); not with --chunk-size/--concurrency
   --repeat R           measured runs per system; the table shows medians (default 1)
   --warmup-items N     one unmeasured run of N items per system first (default 2000; 0: none)
   --systems LIST       jobline,bullmq (default both)
@@ -57,6 +61,7 @@ const FLAGS = {
   items: { type: 'string' },
   'chunk-size': { type: 'string' },
   concurrency: { type: 'string' },
+  'api-defaults': { type: 'boolean' },
   repeat: { type: 'string' },
   'warmup-items': { type: 'string' },
   systems: { type: 'string' },
@@ -90,12 +95,17 @@ export function parseBatchOptions(argv: string[], env: NodeJS.ProcessEnv): Batch
     .filter(Boolean);
   for (const s of systems)
     if (!BATCH_SYSTEMS.includes(s as BatchSystem)) throw new UsageError(`--systems: unknown "${s}" (known: ${BATCH_SYSTEMS.join(', ')})`);
+  const apiDefaults = values['api-defaults'] === true;
+  if (apiDefaults && (values['chunk-size'] !== undefined || values.concurrency !== undefined))
+    throw new UsageError('--api-defaults: leave out --chunk-size and --concurrency');
   const db = values.db ?? 'file';
   if (db !== 'file' && db !== 'memory') throw new UsageError('--db: file or memory');
   return {
     items: int('items', 100_000, 1),
-    chunkSize: int('chunk-size', 500, 1, BATCH_MAX_CHUNK_SIZE),
-    concurrency: int('concurrency', 8, 1, BATCH_MAX_CONCURRENCY),
+    // With --api-defaults, what the API will choose for a source (the bench's NDJSON file).
+    chunkSize: apiDefaults ? defaultChunkSize(undefined, BATCH_DEFAULT_CONCURRENCY) : int('chunk-size', 500, 1, BATCH_MAX_CHUNK_SIZE),
+    concurrency: apiDefaults ? BATCH_DEFAULT_CONCURRENCY : int('concurrency', 8, 1, BATCH_MAX_CONCURRENCY),
+    apiDefaults,
     repeat: int('repeat', 1, 1, 100),
     warmupItems: int('warmup-items', 2_000, 0),
     systems: systems as BatchSystem[],

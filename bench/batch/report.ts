@@ -64,7 +64,7 @@ export function renderReport(input: {
   const { options, summaries, runs } = input;
   const out: string[] = [
     `Jobline batch bench ${input.startedAt}`,
-    `${options.items} items, trivial handler; Jobline: one batch job, chunkSize ${options.chunkSize}, concurrency ${options.concurrency}; BullMQ: one job per item, worker concurrency ${options.concurrency}; ${options.repeat} measured run(s) per system (medians)`,
+    `${options.items} items, trivial handler; Jobline: one batch job, chunkSize ${options.chunkSize}, concurrency ${options.concurrency}${options.apiDefaults ? ' (the API defaults: the request names neither)' : ''}; BullMQ: one job per item, worker concurrency ${options.concurrency}; ${options.repeat} measured run(s) per system (medians)`,
     input.machine,
     '',
   ];

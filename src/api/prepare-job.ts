@@ -54,7 +54,8 @@ export function prepareJob(
 
   const spec = resolveJobSpec({ request, jobType, input: input.data, idempotencyKey, correlationId, dependsOn: request.dependsOn });
   const hash = requestHash(request);
-  const memo = initialMemo(spec, hash);
+  // Only a keyed request is ever compared with an earlier one: without a key the hash would be history bytes for nothing.
+  const memo = initialMemo(spec, idempotencyKey ? hash : undefined);
   return {
     spec,
     request,

@@ -17,6 +17,23 @@ export const BATCH_MAX_INLINE_ITEMS = 1_000;
 export const BATCH_MAX_INLINE_BYTES = 256 * 1024;
 export const BATCH_MAX_CHUNK_SIZE = 1_000;
 export const BATCH_MAX_CONCURRENCY = 50;
+export const BATCH_DEFAULT_CONCURRENCY = 4;
+/** The smallest default chunk: below ~100 items a chunk's own cost (~13 ms of server and worker CPU) dominates. */
+export const BATCH_MIN_DEFAULT_CHUNK_SIZE = 100;
+/** A source's item count is unknown at submission (it is counted beside the first chunks): it is usually large. */
+export const BATCH_SOURCE_DEFAULT_CHUNK_SIZE = 500;
+
+/**
+ * The chunk size of a batch whose request names none. Throughput is per chunk, not per item (each chunk is
+ * an activity, ~3 history events and a share of a workflow task), so chunks should be as large as still
+ * gives every slot work: inline items are cut into about two chunks per slot (`concurrency`), between 100
+ * and 1,000 items; a source gets 500.
+ */
+export function defaultChunkSize(itemCount: number | undefined, concurrency: number): number {
+  if (itemCount === undefined) return BATCH_SOURCE_DEFAULT_CHUNK_SIZE;
+  const perSlot = Math.ceil(itemCount / (2 * concurrency));
+  return Math.min(BATCH_MAX_CHUNK_SIZE, Math.max(BATCH_MIN_DEFAULT_CHUNK_SIZE, perSlot));
+}
 /** Item errors reported at submission before the rest are summarised. */
 const MAX_ITEM_ERRORS = 10;
 
@@ -39,8 +56,14 @@ export const BatchJobInput = z
       .max(BATCH_MAX_INLINE_ITEMS, `at most ${BATCH_MAX_INLINE_ITEMS} inline items: use a source for more`)
       .optional(),
     source: BatchSourceInput.optional(),
-    chunkSize: z.number().int().min(1).max(BATCH_MAX_CHUNK_SIZE).default(100),
-    concurrency: z.number().int().min(1).max(BATCH_MAX_CONCURRENCY).default(4),
+    chunkSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(BATCH_MAX_CHUNK_SIZE)
+      .optional()
+      .describe('items per chunk; by default about two chunks per slot of inline items (100…1,000), 500 for a source'),
+    concurrency: z.number().int().min(1).max(BATCH_MAX_CONCURRENCY).default(BATCH_DEFAULT_CONCURRENCY),
     // At least one item per 100 s: slower is a batch that holds its slots for nothing.
     maxItemsPerSecond: z.number().min(0.01).max(1_000_000).optional(),
     maxFailedItems: z.number().int().min(0).max(1_000_000_000).optional(),
@@ -92,7 +115,7 @@ export const BatchJobInput = z
       handlerInput: handler.input.parse(batch.handlerInput),
       source: sourceOf(batch.source),
       ...(batch.items ? { items: batch.items } : {}),
-      chunkSize: batch.chunkSize,
+      chunkSize: batch.chunkSize ?? defaultChunkSize(batch.items?.length, batch.concurrency),
       concurrency: batch.concurrency,
       ...(batch.maxItemsPerSecond !== undefined ? { maxItemsPerSecond: batch.maxItemsPerSecond } : {}),
       ...(batch.maxFailedItems !== undefined ? { maxFailedItems: batch.maxFailedItems } : {}),

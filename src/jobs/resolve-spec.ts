@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { JobTypeDefinition } from './define';
 import type { JobSpec } from './spec';
+import { LIFECYCLE_REVISION } from './status';
 import type { JobOverrides, SubmitJobRequest } from './submission';
 
 export interface ResolveOptions {
@@ -53,6 +54,7 @@ export function resolveJobSpec(options: ResolveOptions): JobSpec {
     metadata: request.metadata ?? {},
     correlationId: options.correlationId ?? randomUUID(),
     createdAt: now.toISOString(),
+    lifecycleRevision: LIFECYCLE_REVISION,
   };
 }
 

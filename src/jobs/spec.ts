@@ -35,6 +35,8 @@ export interface JobSpec {
   dependsOn?: string[];
   /** For a pipeline node: the results of the nodes it depends on, by node id. */
   dependencies?: Record<string, unknown>;
+  /** What the workflow writes (`LIFECYCLE_REVISION` in jobs/status.ts); absent in specs from before revision 2. */
+  lifecycleRevision?: number;
 }
 
 /** The second argument of every job activity: who is running and how to retry. */

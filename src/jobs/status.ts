@@ -34,6 +34,17 @@ export const COARSE_STATUSES = [
 ] as const;
 export type CoarseJobStatus = (typeof COARSE_STATUSES)[number];
 
+/**
+ * The revision of what a job's workflow writes, recorded in its spec at submission (`JobSpec.lifecycleRevision`;
+ * absent means 1). The workflow branches on the recorded revision rather than on `patched()`: a patch marker
+ * would add two events and a `TemporalChangeVersion` upsert to every job, more than the change saves.
+ * - 1: completion upserts `JobStatus = 'completed'` and a memo with `finishedAt`.
+ * - 2: completion writes neither: visibility's `ExecutionStatus = 'Completed'` and `CloseTime` already say it
+ *   (one history event, one visibility write and a search-attribute validation less per job). The
+ *   `JobStatus` of a completed job stays at the last live value (`active`).
+ */
+export const LIFECYCLE_REVISION = 2;
+
 export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set<JobStatus>(['completed', 'failed', 'cancelled', 'timed_out']);
 
 /** Statuses in which the job has not yet run an attempt. */
@@ -106,9 +117,11 @@ export const LIVE_STATUSES: ReadonlySet<JobStatus> = new Set<JobStatus>(['queued
 /**
  * The visibility clause that finds the jobs `deriveStatus` may give `status`: the inverse of the derivation
  * as far as visibility can see (for the live statuses the caller still tells them apart by the pending
- * activity). Terminated runs never got to update `JobStatus`, hence `ExecutionStatus`.
+ * activity). Terminated runs never got to update `JobStatus`, and completed ones do not (revision 2), hence
+ * `ExecutionStatus`.
  */
 export function statusClause(status: JobStatus): string {
+  if (status === 'completed') return `ExecutionStatus = 'Completed'`;
   if (LIVE_STATUSES.has(status)) return `JobStatus = 'active' AND ExecutionStatus = 'Running'`;
   if (status === 'failed') return `(JobStatus = 'failed' OR ExecutionStatus = 'Terminated')`;
   if (status === 'waiting' || status === 'scheduled' || status === 'dead_lettered') {

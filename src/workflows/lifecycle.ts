@@ -34,6 +34,8 @@ export interface LifecycleOptions {
   acceptsRetryInput?: boolean;
   /** The job's type and creation time, for the metrics of its end (src/workflows/job-metrics.ts). */
   spec?: Pick<JobSpec, 'type' | 'createdAt'>;
+  /** `JobSpec.lifecycleRevision`: what this run writes, as it was when the job was submitted (absent: 1). */
+  revision?: number;
 }
 
 /**
@@ -135,7 +137,19 @@ export class JobLifecycle {
     await tellParent(this.options.jobId, 'running');
   }
 
+  /**
+   * From revision 2 on, only the kind's own memo fields: the execution's Completed status and close time say
+   * the rest, and `deriveStatus`/`statusClause` read them (an upsert here would cost an event and a
+   * visibility write per job). Earlier revisions keep their writes so that their histories replay.
+   */
   complete(memo: MemoFields): void {
+    if ((this.options.revision ?? 1) >= 2) {
+      // Visibility knows a completed run by its close status: no status upsert, only the metrics.
+      this.current = 'completed';
+      if (this.options.spec) recordJobEnd(this.options.spec.type, 'completed', this.options.spec.createdAt);
+      if (Object.keys(memo).length > 0) upsertMemo(memo);
+      return;
+    }
     this.setStatus('completed');
     upsertMemo({ ...memo, finishedAt: nowIso() });
   }

@@ -41,6 +41,7 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
     spec,
     deadLetterHistory: state.deadLetters,
     acceptsRetryInput: false,
+    revision: spec.lifecycleRevision,
     snapshot: () => ({ round: state.round, input: spec.input, lastError }),
   }).handleMessages();
 

@@ -27,7 +27,13 @@ export async function runJob(submitted: JobSpec): Promise<unknown> {
   let input = spec.input;
   let round = 1;
   let lastError: JobError | undefined;
-  const lifecycle = new JobLifecycle({ jobId: spec.id, noun: 'job', spec, snapshot: () => ({ round, input, lastError }) }).handleMessages();
+  const lifecycle = new JobLifecycle({
+    jobId: spec.id,
+    noun: 'job',
+    spec,
+    revision: spec.lifecycleRevision,
+    snapshot: () => ({ round, input, lastError }),
+  }).handleMessages();
 
   try {
     // Dependencies come first; the runAt delay starts once they completed, and only then is the job active.

@@ -47,7 +47,7 @@ export async function runPipeline(spec: JobSpec): Promise<PipelineResult> {
   /** The results of the jobs the pipeline itself depends on (`dependsOn`), for its root nodes. */
   let upstream: Record<string, unknown> | undefined;
   let changes = 0;
-  const lifecycle = new JobLifecycle({ jobId: pipelineId, noun: 'pipeline', spec });
+  const lifecycle = new JobLifecycle({ jobId: pipelineId, noun: 'pipeline', spec, revision: spec.lifecycleRevision });
   const setNode = (node: PipelineNodeState, status: PipelineNodeStatus, error?: string) => {
     node.status = status;
     if (error) node.error = error;
