@@ -1,14 +1,23 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PROJECT_ROOT } from '../src/config';
 import { freePort } from '../src/temporal/free-port';
 import { startStack, type Stack } from './support/stack';
 import { startTarget, type Target } from './support/target';
 import { spawnWorker } from './support/worker-process';
 
 const PROMETHEUS = process.env.PROMETHEUS ?? '/usr/bin/prometheus';
+
+/** The PromQL of every panel of deploy/grafana/jobline-dashboard.json. */
+function dashboardQueries(): string[] {
+  const file = path.join(PROJECT_ROOT, 'deploy', 'grafana', 'jobline-dashboard.json');
+  const dashboard = JSON.parse(readFileSync(file, 'utf8')) as { uid: string; panels: Array<{ targets?: Array<{ expr: string }> }> };
+  assert.equal(dashboard.uid, 'jobline');
+  return dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr));
+}
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -88,6 +97,28 @@ describe('observability: worker metrics and a real Prometheus', function () {
     assert.ok(sample(text, 'jobline_job_end_to_end_seconds_bucket', { type: 'echo', le: '3600' }) === 1, 'job-length buckets');
     assert.match(text, /^temporal_activity_schedule_to_start_latency/m);
     assert.match(text, /^temporal_num_pollers/m);
+  });
+
+  it('every query of the Grafana dashboard names only series Jobline exports', async () => {
+    const exported = new Set<string>();
+    for (const url of [`${stack.baseUrl}/metrics`, `http://127.0.0.1:${workerPort}/metrics`, `http://127.0.0.1:${sdkPort}/metrics`]) {
+      const text = await (await fetch(url)).text();
+      for (const match of text.matchAll(/^# TYPE (\S+) (\S+)/gm)) {
+        const [, name, kind] = match;
+        exported.add(name!);
+        if (kind === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exported.add(`${name}${suffix}`);
+        if (kind === 'counter' && !name!.endsWith('_total')) exported.add(`${name}_total`);
+      }
+    }
+    const dashboard = dashboardQueries();
+    assert.ok(dashboard.length >= 12, `${dashboard.length} queries`);
+    const named = [...new Set(dashboard.flatMap((expr) => [...expr.matchAll(/\bjobline_[a-z_]+\b/g)].map((m) => m[0])))];
+    assert.ok(named.length >= 10);
+    assert.deepEqual(
+      named.filter((name) => !exported.has(name)),
+      [],
+      'dashboard series that no Jobline process exports',
+    );
   });
 
   (existsSync(PROMETHEUS) || process.env.CI ? it : it.skip)(
