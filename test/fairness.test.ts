@@ -126,13 +126,13 @@ describeOnDevServer('fair share between tenants (priority and fairness)', 'start
 
   it(`with matching.enableFairness, a tenant's ${LATE} jobs pass another's backlog of ${FLOOD}`, async () => {
     const { floodMedianMs, lateMedianMs } = await runScenario(true);
-    console.log(`      fairness on:  median completion after submission: late ${lateMedianMs} ms, flood ${floodMedianMs} ms`);
+    process.stdout.write(`      fairness on:  median completion after submission: late ${lateMedianMs} ms, flood ${floodMedianMs} ms\n`);
     assert.ok(lateMedianMs < floodMedianMs / 2, `late ${lateMedianMs} ms is not far earlier than flood ${floodMedianMs} ms`);
   });
 
   it(`control: without fairness, the ${LATE} jobs wait behind the backlog`, async () => {
     const { floodMedianMs, lateMedianMs } = await runScenario(false);
-    console.log(`      fairness off: median completion after submission: late ${lateMedianMs} ms, flood ${floodMedianMs} ms`);
+    process.stdout.write(`      fairness off: median completion after submission: late ${lateMedianMs} ms, flood ${floodMedianMs} ms\n`);
     assert.ok(lateMedianMs >= floodMedianMs / 2, `late ${lateMedianMs} ms is far earlier than flood ${floodMedianMs} ms without fairness`);
   });
 });

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { JobView } from '../src/api/job-view';
+import type { HttpProblem } from '../src/api/problem';
+import { jobIdFor } from '../src/jobs/resolve-spec';
+import { IdempotencyKey } from '../src/jobs/submission';
+import { ScheduleId } from '../src/schedules/schedule-request';
+import { IN_FLIGHT_CACHE_MS, InFlightLimit } from '../src/tenancy/in-flight-limit';
+import { tenantClause, tenantClauses } from '../src/tenancy/tenant-clause';
+import { splitScopedId, tenantScopedId } from '../src/tenancy/tenant-ids';
 import { bearer, writeKeyFile } from './support/api-keys';
+import { testEnv } from './support/temporal-env';
 import { useStack } from './support/use-stack';
 
 type Json = Record<string, unknown>;
@@ -98,8 +106,7 @@ describe('tenants', function () {
     // The routes known today; a new one is checked without being added here.
     assert.ok(operations.length >= 10, `only ${operations.length} operations with a job id`);
     const missing = `echo-${randomUUID()}`;
-    const urlOf = (path: string, id: string) =>
-      path.replace('{id}', encodeURIComponent(id)).replace('{name}', 'report.html');
+    const urlOf = (path: string, id: string) => path.replace('{id}', encodeURIComponent(id)).replace('{name}', 'report.html');
     const scrub = (body: Json, id: string) => JSON.parse(JSON.stringify(body).split(id).join('<id>')) as Json;
     const ownIdOf = (path: string) => (path.startsWith('/v1/dead-letters') ? probeDeadLetter.id : acmeJob.id);
     for (const { method, path } of operations) {
@@ -216,7 +223,10 @@ describe('tenants', function () {
     const triggered = await call('POST', `/v1/schedules/${id}/trigger`, 'acme-operator', {});
     assert.equal(triggered.status, 202, JSON.stringify(triggered.body));
     const runs = await listUntil('/v1/jobs?limit=100', 'acme-reader', (ids) => ids.some((job) => job.includes(`schedule-${id}`)));
-    assert.ok(runs.some((job) => job.startsWith(`acme:echo-schedule-${id}`)), runs.join(', '));
+    assert.ok(
+      runs.some((job) => job.startsWith(`acme:echo-schedule-${id}`)),
+      runs.join(', '),
+    );
 
     assert.equal((await call('DELETE', `/v1/schedules/${id}`, 'acme-operator')).status, 204);
     assert.equal((await call('GET', `/v1/schedules/${id}`, 'acme-reader')).status, 404);
@@ -257,5 +267,61 @@ describe('tenants', function () {
     await waitAs('ops-admin', second.body.id, (job) => job.status === 'completed');
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     assert.equal((await suite.stack.submit({ type: 'echo', input: {} }, key('capped-submitter'))).status, 202);
+  });
+});
+
+describe('tenant ids, clauses and the in-flight count', () => {
+  it('scopes ids so that no tenant can produce another tenant’s id, and keeps the default tenant’s ids', () => {
+    assert.equal(jobIdFor('echo', 'k1'), 'echo-idem-k1');
+    assert.equal(jobIdFor('echo', 'k1', 'default'), 'echo-idem-k1');
+    assert.equal(jobIdFor('echo', 'k1', 'acme'), 'acme:echo-idem-k1');
+    // An idempotency key may not hold the separator, so the default tenant cannot spell acme's id.
+    assert.equal(IdempotencyKey.safeParse('acme:echo-idem-k1').success, false);
+    assert.equal(ScheduleId.safeParse('acme:nightly').success, false);
+    assert.deepEqual(splitScopedId(tenantScopedId('acme', 'a.b~c')), { tenant: 'acme', id: 'a.b~c' });
+    assert.deepEqual(splitScopedId('nightly'), { tenant: 'default', id: 'nightly' });
+  });
+
+  it('builds tenant clauses from valid tenant ids only', () => {
+    assert.equal(tenantClause('acme'), "JobTenant = 'acme'");
+    assert.equal(tenantClause('default'), "(JobTenant = 'default' OR JobTenant IS NULL)");
+    assert.throws(() => tenantClause("x' OR 'a' = 'a"));
+    const reader = { keyId: 'r', tenant: 'acme', role: 'reader', weight: 1 } as const;
+    const admin = { ...reader, role: 'admin' } as const;
+    assert.deepEqual(tenantClauses(reader), ["JobTenant = 'acme'"]);
+    assert.deepEqual(tenantClauses(reader, 'acme'), ["JobTenant = 'acme'"]);
+    assert.deepEqual(tenantClauses(reader, 'globex'), ["JobTenant = 'acme'", "JobTenant = 'globex'"]);
+    assert.deepEqual(tenantClauses(admin), []);
+    assert.deepEqual(tenantClauses(admin, 'globex'), ["JobTenant = 'globex'"]);
+  });
+
+  it('counts a tenant’s running jobs once a second, shared by concurrent requests', async () => {
+    const client = testEnv().client;
+    let counts = 0;
+    const counting = Object.create(client) as typeof client;
+    Object.defineProperty(counting, 'workflow', {
+      value: Object.assign(Object.create(client.workflow) as typeof client.workflow, {
+        count: (query?: string) => {
+          counts += 1;
+          return client.workflow.count(query);
+        },
+      }),
+    });
+    let now = 0;
+    const limit = new InFlightLimit(counting, () => now);
+    const principal = { keyId: 'k', tenant: `t-${randomUUID().slice(0, 8)}`, role: 'submitter', weight: 1, maxInFlight: 3 } as const;
+    await Promise.all(Array.from({ length: 50 }, () => limit.check(principal)));
+    assert.equal(counts, 1);
+    limit.started(principal);
+    limit.started(principal);
+    await limit.check(principal);
+    limit.started(principal);
+    // Three started in this second: the fourth is refused without asking visibility again.
+    await assert.rejects(limit.check(principal), (err: HttpProblem) => err.status === 429 && err.headers['Retry-After'] === '1');
+    assert.equal(counts, 1);
+    now += IN_FLIGHT_CACHE_MS;
+    // A new count: none of those jobs really started, so there is room again.
+    await limit.check(principal);
+    assert.equal(counts, 2);
   });
 });

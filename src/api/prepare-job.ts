@@ -32,12 +32,7 @@ export interface PreparedJob {
  * Validates a job submission (body and headers) and resolves it into a spec owned by `owner`'s tenant.
  * Throws HttpProblem (4xx) naming the failing field; nothing is started here.
  */
-export function prepareJob(
-  body: unknown,
-  headers: SubmitHeaders,
-  targets: TargetPolicy,
-  owner: Owner,
-): PreparedJob {
+export function prepareJob(body: unknown, headers: SubmitHeaders, targets: TargetPolicy, owner: Owner): PreparedJob {
   const parsed = SubmitJobRequest.safeParse(body);
   if (!parsed.success) throw validationProblem(parsed.error);
   const request = parsed.data;
