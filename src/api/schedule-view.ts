@@ -91,6 +91,7 @@ export function toScheduleView(description: ScheduleDescription, links: ViewLink
       startedAt: run.takenAt.toISOString(),
     })),
     createdAt: info.createdAt.toISOString(),
+    // The API link names the schedule as the caller does; the Web UI knows only Temporal's id.
     links: { ...scheduleLinks(id, links), webUi: scheduleLinks(description.scheduleId, links).webUi },
   };
   if (state.note) view.note = state.note;
