@@ -34,6 +34,7 @@ import { reportsRouter } from './routes/reports';
 import { schedulesRouter } from './routes/schedules';
 import { ScheduleService } from './schedule-service';
 import { TemporalHealth } from './temporal-health';
+import { InFlightLimit } from '../tenancy/in-flight-limit';
 
 export interface AppOptions {
   client: Client;
@@ -100,7 +101,11 @@ export function createApp(options: AppOptions): express.Express {
   const artifacts = options.artifacts ?? createArtifactStore(loadConfig().artifacts);
   const batches = new BatchService(reader, artifacts, options.taskQueue);
   const allowPrivateTargets = options.allowPrivateTargets ?? false;
-  const jobs = new JobService(reader, options.taskQueue, batches, { targets: { allowPrivateTargets }, access: options.sourceAccess });
+  const jobs = new JobService(reader, options.taskQueue, batches, {
+    targets: { allowPrivateTargets },
+    access: options.sourceAccess,
+    inFlight: new InFlightLimit(client),
+  });
   const env = options.temporalDeadlineMs === undefined || !options.schedules ? loadConfig() : undefined;
   const health = new TemporalHealth(client.connection, options.namespace, options.temporalDeadlineMs ?? env!.api.temporalDeadlineMs);
   const scheduleLimits = options.schedules ?? env!.schedules;

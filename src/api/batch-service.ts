@@ -7,6 +7,7 @@ import {
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { z } from 'zod';
 import type { ArtifactStore } from '../artifacts';
+import { DEFAULT_TENANT, type Principal } from '../auth/principal';
 import { readFailureRecord } from '../batch/failure-records';
 import { retryFailedCarry } from '../batch/rounds';
 import type { BatchResult, FailedChunk } from '../batch/types';
@@ -18,6 +19,7 @@ import { scrubSecrets, secretValues } from '../jobs/redact';
 import type { JobSpec } from '../jobs/spec';
 import { initialSearchAttributes } from '../jobs/start-attributes';
 import { JobStatusKey } from '../jobs/search-attributes';
+import { fairPriority } from '../tenancy/fair-priority';
 import type { JobMemo } from '../workflows/job-state';
 import { getFailedChunksQuery, retrySignal } from '../workflows/messages';
 import type { JobReader } from './job-reader';
@@ -56,8 +58,8 @@ export class BatchService {
    * Re-runs only the failed items. A dead-lettered batch gets the retry signal (it resumes, failed items
    * first); a completed one starts a new run of the same job id from its result, a round further on.
    */
-  async retryFailed(id: string): Promise<JobView> {
-    const description = await this.requireBatch(id);
+  async retryFailed(id: string, principal: Principal): Promise<JobView> {
+    const description = await this.requireBatch(id, principal);
     const view = await this.reader.viewOf(description);
     const handle = this.reader.client.workflow.getHandle(id);
     if (view.status === 'dead_lettered') {
@@ -88,7 +90,11 @@ export class BatchService {
         typedSearchAttributes: initialSearchAttributes(spec).map((pair) =>
           pair.key.name === JobStatusKey.name ? { key: JobStatusKey, value: 'active' } : pair,
         ),
-        priority: { priorityKey: spec.priority },
+        // The batch's own tenant (an admin may retry another's), at the weight of the key when it is the tenant's.
+        priority: fairPriority(spec.priority, {
+          tenant: spec.tenant ?? DEFAULT_TENANT,
+          weight: principal.tenant === (spec.tenant ?? DEFAULT_TENANT) ? principal.weight : 1,
+        }),
         // A closed run may be followed by a new one; a running one (a concurrent retry) may not.
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
@@ -107,11 +113,11 @@ export class BatchService {
   }
 
   /** The failed items of the batch's latest run of each chunk, with their errors, a page of chunks at a time. */
-  async failedItems(id: string, rawQuery: unknown): Promise<FailedItemsPage> {
+  async failedItems(id: string, rawQuery: unknown, principal: Principal): Promise<FailedItemsPage> {
     const parsed = FailedItemsQuery.safeParse(rawQuery);
     if (!parsed.success) throw validationProblem(parsed.error);
     const { limit, cursor } = parsed.data;
-    const description = await this.requireBatch(id);
+    const description = await this.requireBatch(id, principal);
     const chunks = await this.failedChunksOf(description);
     const from = cursor ? Number(cursor) : 0;
     const pending = chunks.filter((chunk) => chunk.index >= from).sort((a, b) => a.index - b.index);
@@ -151,8 +157,8 @@ export class BatchService {
     return chunks;
   }
 
-  private async requireBatch(id: string): Promise<WorkflowExecutionDescription> {
-    const description = await this.reader.describe(id);
+  private async requireBatch(id: string, principal: Principal): Promise<WorkflowExecutionDescription> {
+    const description = await this.reader.describe(id, principal);
     if (description.type !== BATCH_WORKFLOW) throw new HttpProblem(409, 'invalid-state', `job ${id} is not a batch job`);
     return description;
   }
@@ -173,8 +179,8 @@ export class BatchService {
 /** The memo fields a job starts with (not its outcome): a new run of the job id starts from them. */
 function pickInitialMemo(memo: Partial<JobMemo> | undefined): Record<string, unknown> {
   if (!memo) return {};
-  const { requestHash, createdAt, runAt, correlationId, metadata, maxAttempts } = memo;
+  const { requestHash, createdAt, runAt, correlationId, metadata, maxAttempts, tenant } = memo;
   return Object.fromEntries(
-    Object.entries({ requestHash, createdAt, runAt, correlationId, metadata, maxAttempts }).filter(([, v]) => v !== undefined),
+    Object.entries({ requestHash, createdAt, runAt, correlationId, metadata, maxAttempts, tenant }).filter(([, v]) => v !== undefined),
   );
 }

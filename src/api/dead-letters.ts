@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import type { Principal } from '../auth/principal';
 import { findJobType } from '../jobs';
 import { redactInput, scrubSecrets, secretValues } from '../jobs/redact';
 import type { JobStateSnapshot } from '../workflows/job-state';
 import { discardSignal, getJobStateQuery, retrySignal } from '../workflows/messages';
-import { listJobs, type JobPage } from './job-listing';
+import { listJobs, ListingTenant, type JobPage } from './job-listing';
 import type { JobReader } from './job-reader';
 import type { JobView } from './job-view';
 import { HttpProblem, validationProblem } from './problem';
@@ -24,6 +25,8 @@ export const BulkRetryBody = z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,100}$/, 'a job type name')
       .optional(),
+    /** An admin's: only this tenant's dead letters (any other key retries its own tenant's only). */
+    tenant: ListingTenant.optional(),
     /** At most this many dead letters, oldest last (the listing is newest first). */
     limit: z.number().int().min(1).max(1_000).default(100),
     reason: z.string().max(1_000).optional(),
@@ -44,12 +47,12 @@ const SIGNAL_CONCURRENCY = 16;
 export class DeadLetterService {
   constructor(private readonly reader: JobReader) {}
 
-  list(query: { type?: string; limit: number; cursor?: string }): Promise<JobPage> {
-    return listJobs(this.reader, { ...query, status: 'dead_lettered' });
+  list(query: { type?: string; tenant?: string; limit: number; cursor?: string }, principal: Principal): Promise<JobPage> {
+    return listJobs(this.reader, { ...query, status: 'dead_lettered' }, principal);
   }
 
-  async inspect(id: string): Promise<DeadLetterDetail> {
-    const view = await this.requireDeadLettered(id);
+  async inspect(id: string, principal: Principal): Promise<DeadLetterDetail> {
+    const view = await this.requireDeadLettered(id, principal);
     // The input and history live in the workflow; a query needs a live worker, so it gets a deadline.
     const { connection } = this.reader.client;
     const state = await connection
@@ -58,9 +61,9 @@ export class DeadLetterService {
     return state ? detailOf(view, state) : view;
   }
 
-  async retry(id: string, body: unknown): Promise<JobView> {
+  async retry(id: string, body: unknown, principal: Principal): Promise<JobView> {
     const request = parse(RetryDeadLetterBody, body);
-    const view = await this.requireDeadLettered(id);
+    const view = await this.requireDeadLettered(id, principal);
     if (request.input !== undefined && view.type === 'batch') {
       throw new HttpProblem(
         400,
@@ -81,20 +84,23 @@ export class DeadLetterService {
     return view;
   }
 
-  async discard(id: string, body: unknown): Promise<JobView> {
+  async discard(id: string, body: unknown, principal: Principal): Promise<JobView> {
     const request = parse(DiscardDeadLetterBody, body);
-    const view = await this.requireDeadLettered(id);
+    const view = await this.requireDeadLettered(id, principal);
     await this.reader.client.workflow.getHandle(id).signal(discardSignal, request);
     return view;
   }
 
-  /** Retries every dead letter (of a type) up to `limit`; returns the ids it signalled. */
-  async retryAll(body: unknown): Promise<{ retried: string[] }> {
+  /** Retries every dead letter (of a type) the principal may see, up to `limit`; returns the ids it signalled. */
+  async retryAll(body: unknown, principal: Principal): Promise<{ retried: string[] }> {
     const request = parse(BulkRetryBody, body);
     const ids: string[] = [];
     let cursor: string | undefined;
     while (ids.length < request.limit) {
-      const page = await this.list({ type: request.type, limit: Math.min(100, request.limit - ids.length), cursor });
+      const page = await this.list(
+        { type: request.type, tenant: request.tenant, limit: Math.min(100, request.limit - ids.length), cursor },
+        principal,
+      );
       ids.push(...page.jobs.map((job) => job.id));
       cursor = page.nextCursor;
       if (!cursor) break;
@@ -111,8 +117,8 @@ export class DeadLetterService {
     return { retried };
   }
 
-  private async requireDeadLettered(id: string): Promise<JobView> {
-    const view = await this.reader.view(id);
+  private async requireDeadLettered(id: string, principal: Principal): Promise<JobView> {
+    const view = await this.reader.view(id, principal);
     if (view.status !== 'dead_lettered') {
       throw new HttpProblem(409, 'invalid-state', `job ${id} is ${view.status}, not dead_lettered`, { jobStatus: view.status });
     }

@@ -1,5 +1,7 @@
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { canSeeTenant, type Principal } from '../auth/principal';
 import { JOB_WORKFLOWS } from '../jobs';
+import { tenantOf } from '../tenancy/job-tenant';
 import { BATCH_WORKFLOW } from '../jobs/batch';
 import { HttpProblem } from './problem';
 import { toJobView, type JobView, type ViewLinks } from './job-view';
@@ -14,14 +16,18 @@ export class JobReader {
     readonly links: ViewLinks,
   ) {}
 
-  /** Describes a job's workflow; 404 if there is none or it is not a job. */
-  async describe(id: string): Promise<WorkflowExecutionDescription> {
+  /**
+   * Describes a job's workflow as `principal` may see it; 404 if there is none, it is not a job, or it belongs
+   * to another tenant. All three answer the very same problem, so a 404 tells nothing about other tenants.
+   */
+  async describe(id: string, principal: Principal): Promise<WorkflowExecutionDescription> {
     try {
       const description = await this.client.workflow.getHandle(id).describe();
       if (!JOB_WORKFLOWS.has(description.type)) throw new WorkflowNotFoundError('not a job', id, undefined);
+      if (!canSeeTenant(principal, tenantOf(description))) throw new WorkflowNotFoundError('another tenant', id, undefined);
       return description;
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new HttpProblem(404, 'job-not-found', `no job with id ${id}`);
+      if (err instanceof WorkflowNotFoundError) throw jobNotFound(id);
       throw err;
     }
   }
@@ -33,7 +39,12 @@ export class JobReader {
     return toJobView(description, pending, this.links);
   }
 
-  async view(id: string): Promise<JobView> {
-    return this.viewOf(await this.describe(id));
+  async view(id: string, principal: Principal): Promise<JobView> {
+    return this.viewOf(await this.describe(id, principal));
   }
+}
+
+/** The one answer for a job id the caller cannot see, whether it is missing or another tenant's. */
+export function jobNotFound(id: string): HttpProblem {
+  return new HttpProblem(404, 'job-not-found', `no job with id ${id}`);
 }

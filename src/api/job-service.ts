@@ -1,5 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import type { Principal } from '../auth/principal';
 import type { SourceAccess } from '../jobs/admission';
+import type { InFlightLimit } from '../tenancy/in-flight-limit';
 import type { JobMemo } from '../workflows/job-state';
 import { admitJob } from './admit-job';
 import type { BatchService } from './batch-service';
@@ -30,14 +32,18 @@ export class JobService {
       targets?: TargetPolicy;
       /** When given, the files and tables a job names are checked before it starts (admitJob). */
       access?: SourceAccess;
+      /** When given, a key's `maxInFlight` is enforced before a job starts. */
+      inFlight?: InFlightLimit;
     } = {},
   ) {}
 
-  async submit(body: unknown, headers: SubmitHeaders): Promise<SubmitOutcome> {
-    const prepared = prepareJob(body, headers, this.admission.targets ?? { allowPrivateTargets: false });
+  /** Starts a job owned by the principal's tenant, with the principal's fairness weight. */
+  async submit(body: unknown, headers: SubmitHeaders, principal: Principal): Promise<SubmitOutcome> {
+    const prepared = prepareJob(body, headers, this.admission.targets ?? { allowPrivateTargets: false }, principal);
     if (this.admission.access) await admitJob(prepared, this.admission.access);
     const { spec, idempotencyKey } = prepared;
-    if (spec.dependsOn) await this.checkDependencies(spec.dependsOn);
+    if (spec.dependsOn) await this.checkDependencies(spec.dependsOn, principal);
+    await this.admission.inFlight?.check(principal);
     try {
       await this.reader.client.workflow.start(prepared.workflowType, {
         ...prepared.startOptions,
@@ -49,7 +55,7 @@ export class JobService {
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError) || !idempotencyKey) throw err;
-      const existing = await this.reader.describe(spec.id);
+      const existing = await this.reader.describe(spec.id, principal);
       if ((existing.memo as Partial<JobMemo> | undefined)?.requestHash !== prepared.requestHash) {
         throw new HttpProblem(
           409,
@@ -60,6 +66,7 @@ export class JobService {
       }
       return { created: false, job: await this.reader.viewOf(existing) };
     }
+    this.admission.inFlight?.started(principal);
     return {
       created: true,
       job: {
@@ -80,16 +87,17 @@ export class JobService {
   }
 
   /**
-   * Every job in `dependsOn` must exist (it may have finished): a typo would otherwise wait until the
-   * timeout. Unknown ids are a 400 naming each one (`dependsOn.<index>`); other errors pass on (503, 500).
+   * Every job in `dependsOn` must exist (it may have finished) and be the principal's to see: a typo would
+   * otherwise wait until the timeout. Unknown ids (and other tenants' jobs, alike) are a 400 naming each one
+   * (`dependsOn.<index>`); other errors pass on (503, 500).
    */
-  private async checkDependencies(ids: string[]): Promise<void> {
+  private async checkDependencies(ids: string[], principal: Principal): Promise<void> {
     const found: boolean[] = [];
     for (let start = 0; start < ids.length; start += DESCRIBE_BATCH) {
       const batch = ids.slice(start, start + DESCRIBE_BATCH);
       const exists = await Promise.all(
         batch.map((id) =>
-          this.reader.describe(id).then(
+          this.reader.describe(id, principal).then(
             () => true,
             (err: unknown) => {
               if (err instanceof HttpProblem && err.status === 404) return false;
@@ -108,8 +116,8 @@ export class JobService {
     throw new HttpProblem(400, 'invalid-request', detail, { errors });
   }
 
-  async get(id: string): Promise<JobView> {
-    const description = await this.reader.describe(id);
+  async get(id: string, principal: Principal): Promise<JobView> {
+    const description = await this.reader.describe(id, principal);
     const view = await this.reader.viewOf(description);
     const handle = this.reader.client.workflow.getHandle(id);
     if (view.status === 'completed') view.result = await handle.result();
@@ -119,8 +127,8 @@ export class JobService {
     return view;
   }
 
-  async result(id: string): Promise<unknown> {
-    const view = await this.reader.view(id);
+  async result(id: string, principal: Principal): Promise<unknown> {
+    const view = await this.reader.view(id, principal);
     if (view.status !== 'completed') {
       throw new HttpProblem(409, 'invalid-state', `job ${id} is ${view.status}, not completed`, { jobStatus: view.status });
     }
@@ -128,8 +136,8 @@ export class JobService {
   }
 
   /** Requests cancellation; the running attempt hears it through its next heartbeat. */
-  async cancel(id: string): Promise<JobView> {
-    const view = await this.reader.view(id);
+  async cancel(id: string, principal: Principal): Promise<JobView> {
+    const view = await this.reader.view(id, principal);
     if (TERMINAL_STATUSES.has(view.status)) {
       throw new HttpProblem(409, 'invalid-state', `job ${id} is already ${view.status}`, { jobStatus: view.status });
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TENANT_PATTERN } from '../auth/principal';
 import { JOB_TYPES } from '../jobs';
 import { SubmitJobRequest } from '../jobs/submission';
 import { CreateScheduleRequest, ScheduleNoteRequest } from '../schedules/schedule-request';
@@ -23,6 +24,13 @@ const idParam = {
   required: true,
   schema: { type: 'string' },
   description: 'The job id (= the Temporal workflow id)',
+};
+
+const tenantParam = {
+  name: 'tenant',
+  in: 'query',
+  schema: { type: 'string', pattern: TENANT_PATTERN.source },
+  description: "An admin key's filter by tenant; any other key lists its own tenant only (another tenant: an empty list)",
 };
 
 const JOB_VIEW: JsonSchema = {
@@ -168,6 +176,7 @@ export function openApiDocument(): JsonSchema {
           parameters: [
             { name: 'type', in: 'query', schema: { type: 'string' } },
             { name: 'status', in: 'query', schema: { type: 'string', enum: [...JOB_STATUSES] } },
+            tenantParam,
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
             { name: 'cursor', in: 'query', schema: { type: 'string' } },
           ],
@@ -246,6 +255,7 @@ export function openApiDocument(): JsonSchema {
           summary: 'List dead-lettered jobs',
           parameters: [
             { name: 'type', in: 'query', schema: { type: 'string' } },
+            tenantParam,
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
             { name: 'cursor', in: 'query', schema: { type: 'string' } },
           ],
@@ -312,6 +322,7 @@ export function openApiDocument(): JsonSchema {
         },
         get: {
           summary: "List Jobline's schedules",
+          parameters: [tenantParam],
           responses: {
             200: {
               description: 'Schedules',

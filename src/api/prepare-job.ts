@@ -6,6 +6,7 @@ import { CorrelationId, IdempotencyKey, SubmitJobRequest } from '../jobs/submiss
 import { initialMemo, initialSearchAttributes } from '../jobs/start-attributes';
 import type { JobMemo } from '../workflows/job-state';
 import type { runJob } from '../workflows/run-job';
+import { fairPriority, type Owner } from '../tenancy/fair-priority';
 import { refusePrivateTargets, type TargetPolicy } from './private-targets';
 import { HttpProblem, validationProblem } from './problem';
 
@@ -28,14 +29,10 @@ export interface PreparedJob {
 }
 
 /**
- * Validates a job submission (body and headers) and resolves it into a spec. Throws HttpProblem (4xx)
- * naming the failing field; nothing is started here.
+ * Validates a job submission (body and headers) and resolves it into a spec owned by `owner`'s tenant.
+ * Throws HttpProblem (4xx) naming the failing field; nothing is started here.
  */
-export function prepareJob(
-  body: unknown,
-  headers: SubmitHeaders = {},
-  targets: TargetPolicy = { allowPrivateTargets: false },
-): PreparedJob {
+export function prepareJob(body: unknown, headers: SubmitHeaders, targets: TargetPolicy, owner: Owner): PreparedJob {
   const parsed = SubmitJobRequest.safeParse(body);
   if (!parsed.success) throw validationProblem(parsed.error);
   const request = parsed.data;
@@ -52,7 +49,15 @@ export function prepareJob(
   if (!input.success) throw validationProblem(input.error, ['input']);
   refusePrivateTargets(jobType.type, input.data, targets);
 
-  const spec = resolveJobSpec({ request, jobType, input: input.data, idempotencyKey, correlationId, dependsOn: request.dependsOn });
+  const spec = resolveJobSpec({
+    request,
+    jobType,
+    input: input.data,
+    idempotencyKey,
+    correlationId,
+    dependsOn: request.dependsOn,
+    tenant: owner.tenant,
+  });
   const hash = requestHash(request);
   // Only a keyed request is ever compared with an earlier one: without a key the hash would be history bytes for nothing.
   const memo = initialMemo(spec, idempotencyKey ? hash : undefined);
@@ -67,7 +72,7 @@ export function prepareJob(
       args: [spec],
       memo: memo as unknown as Record<string, unknown>,
       typedSearchAttributes: initialSearchAttributes(spec),
-      priority: { priorityKey: spec.priority },
+      priority: fairPriority(spec.priority, owner),
     },
   };
 }

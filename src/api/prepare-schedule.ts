@@ -1,10 +1,13 @@
 import type { ScheduleOptions, ScheduleOptionsStartWorkflowAction, WorkflowStartOptions } from '@temporalio/client';
+import { JobTenantKey } from '../jobs/search-attributes';
 import { checkCronPeriod, describeMs } from '../schedules/cron-period';
 import { toTemporalOverlap } from '../schedules/overlap';
 import { SCHEDULE_MEMO_KEY, type ScheduleMemo } from '../schedules/schedule-memo';
 import { CreateScheduleRequest } from '../schedules/schedule-request';
 import type { JobMemo } from '../workflows/job-state';
 import { runJob } from '../workflows/run-job';
+import type { Owner } from '../tenancy/fair-priority';
+import { tenantScopedId } from '../tenancy/tenant-ids';
 import { prepareJob, type PreparedJob } from './prepare-job';
 import type { TargetPolicy } from './private-targets';
 import { fieldErrors, HttpProblem, type FieldError } from './problem';
@@ -21,20 +24,24 @@ export interface ScheduleLimits {
 /** A validated schedule: the request as parsed, its job as prepareJob resolved it, and the create options. */
 export interface PreparedSchedule {
   request: CreateScheduleRequest;
+  /** The Temporal schedule id: the request's id, scoped to the owner's tenant. */
+  scheduleId: string;
   job: PreparedJob;
   options: ScheduleOptions<RunJobAction>;
 }
 
 /**
- * Validates a `POST /v1/schedules` body. Field errors of the schedule and of its job come back together,
- * the job's named under `job.`. Throws HttpProblem; nothing is created here.
+ * Validates a `POST /v1/schedules` body into a schedule owned by `owner`'s tenant, as is every run it starts.
+ * Field errors of the schedule and of its job come back together, the job's named under `job.`. Throws
+ * HttpProblem; nothing is created here.
  */
 export function prepareSchedule(
   body: unknown,
   headers: { correlationId?: string },
   taskQueue: string,
   limits: ScheduleLimits,
-  targets: TargetPolicy = { allowPrivateTargets: false },
+  targets: TargetPolicy,
+  owner: Owner,
 ): PreparedSchedule {
   const parsed = CreateScheduleRequest.safeParse(body);
   const errors = parsed.success ? periodErrors(parsed.data, limits) : fieldErrors(parsed.error);
@@ -42,7 +49,7 @@ export function prepareSchedule(
   // A missing job, or one with runAt, already has its error; prepareJob would only repeat or contradict it.
   if (isObject(body) && !errors.some((e) => e.field === 'job' || e.field.startsWith('job.'))) {
     try {
-      job = prepareJob(body.job, { correlationId: headers.correlationId }, targets);
+      job = prepareJob(body.job, { correlationId: headers.correlationId }, targets, owner);
     } catch (err) {
       if (!(err instanceof HttpProblem)) throw err;
       const problem = underJob(err);
@@ -51,7 +58,8 @@ export function prepareSchedule(
     }
   }
   if (!parsed.success || !job || errors.length > 0) throw invalidFields(errors);
-  return { request: parsed.data, job, options: scheduleOptions(parsed.data, job, taskQueue) };
+  const scheduleId = tenantScopedId(owner.tenant, parsed.data.id);
+  return { request: parsed.data, scheduleId, job, options: scheduleOptions(parsed.data, scheduleId, job, taskQueue, owner) };
 }
 
 /**
@@ -92,19 +100,27 @@ export function runIdPrefix(jobType: string, scheduleId: string): string {
   return `${jobType}-schedule-${scheduleId}`;
 }
 
-function scheduleOptions(request: CreateScheduleRequest, job: PreparedJob, taskQueue: string): ScheduleOptions<RunJobAction> {
+function scheduleOptions(
+  request: CreateScheduleRequest,
+  scheduleId: string,
+  job: PreparedJob,
+  taskQueue: string,
+  owner: Owner,
+): ScheduleOptions<RunJobAction> {
   const { spec, startOptions } = job;
   // No createdAt: a run's view then falls back to the run's start time, not the schedule's creation.
   const runMemo: Omit<JobMemo, 'createdAt'> = {
     correlationId: spec.correlationId,
     metadata: spec.metadata,
     maxAttempts: spec.maxAttempts,
+    tenant: owner.tenant,
   };
   // The schedule action types omit `priority`, which the SDK sends all the same.
   const action: RunJobAction & Pick<WorkflowStartOptions<typeof runJob>, 'priority'> = {
     type: 'startWorkflow',
     workflowType: job.workflowType,
-    workflowId: runIdPrefix(spec.type, request.id),
+    // Scoped like the schedule id: two tenants' schedules of the same id never start runs of the same id.
+    workflowId: tenantScopedId(owner.tenant, runIdPrefix(spec.type, request.id)),
     taskQueue,
     args: startOptions.args,
     memo: runMemo,
@@ -114,7 +130,7 @@ function scheduleOptions(request: CreateScheduleRequest, job: PreparedJob, taskQ
   const cron = request.cron === undefined ? undefined : typeof request.cron === 'string' ? [request.cron] : request.cron;
   const memo: ScheduleMemo = { taskQueue, cron: request.cron, intervalMs: request.intervalMs, timezone: request.timezone };
   return {
-    scheduleId: request.id,
+    scheduleId,
     spec: {
       cronExpressions: cron,
       intervals: request.intervalMs === undefined ? undefined : [{ every: request.intervalMs }],
@@ -125,6 +141,8 @@ function scheduleOptions(request: CreateScheduleRequest, job: PreparedJob, taskQ
     policies: { overlap: toTemporalOverlap(request.overlap), catchupWindow: CATCHUP_WINDOW },
     state: { paused: request.paused, note: request.note },
     memo: { [SCHEDULE_MEMO_KEY]: memo },
+    // So that a tenant's schedule listing is a visibility query.
+    typedSearchAttributes: [{ key: JobTenantKey, value: owner.tenant }],
   };
 }
 

@@ -1,6 +1,11 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { canSeeTenant, TENANT_PATTERN, type Principal } from '../auth/principal';
+import { JobTenantKey } from '../jobs/search-attributes';
 import { readScheduleMemo } from '../schedules/schedule-memo';
 import { ScheduleId } from '../schedules/schedule-request';
+import { tenantClauses } from '../tenancy/tenant-clause';
+import { scheduleIdFor, scheduleIdSeenBy, splitScopedId } from '../tenancy/tenant-ids';
 import { JOB_WORKFLOWS } from './job-reader';
 import type { ViewLinks } from './job-view';
 import { prepareSchedule, specProblem, type ScheduleLimits } from './prepare-schedule';
@@ -20,7 +25,8 @@ const RECENT_MS = 5 * 60_000;
 
 /**
  * Recurring jobs as Temporal Schedules whose action starts `runJob` on our task queue. Each run is an
- * ordinary job; this class only manages the schedules, and treats any other schedule as not there.
+ * ordinary job; this class only manages the schedules, and treats any other schedule as not there, another
+ * tenant's included. Schedule ids are per tenant (tenantScopedId): the id in a URL is the caller's own.
  */
 export class ScheduleService {
   constructor(
@@ -33,19 +39,25 @@ export class ScheduleService {
   private readonly recentlyCreated = new Map<string, number>();
   private readonly recentlyDeleted = new Map<string, number>();
 
-  async create(body: unknown, headers: { correlationId?: string }): Promise<ScheduleView> {
-    const prepared = prepareSchedule(body, headers, this.options.taskQueue, this.options, {
-      allowPrivateTargets: this.options.allowPrivateTargets ?? false,
-    });
+  async create(body: unknown, headers: { correlationId?: string }, principal: Principal): Promise<ScheduleView> {
+    const prepared = prepareSchedule(
+      body,
+      headers,
+      this.options.taskQueue,
+      this.options,
+      { allowPrivateTargets: this.options.allowPrivateTargets ?? false },
+      principal,
+    );
     const created = this.creating.then(() => this.createUnderCap(prepared));
     this.creating = created.catch(() => undefined);
     await created;
-    return this.get(prepared.request.id);
+    return this.get(prepared.request.id, principal);
   }
 
-  private async createUnderCap({ request, options }: ReturnType<typeof prepareSchedule>): Promise<void> {
+  private async createUnderCap({ request, scheduleId, options }: ReturnType<typeof prepareSchedule>): Promise<void> {
+    // The cap counts every tenant's schedules: it protects the one server they share.
     const existing = await this.ourScheduleIds();
-    if (!existing.has(request.id) && existing.size >= this.options.maxSchedules) {
+    if (!existing.has(scheduleId) && existing.size >= this.options.maxSchedules) {
       throw new HttpProblem(
         409,
         'schedule-limit',
@@ -55,8 +67,8 @@ export class ScheduleService {
     }
     try {
       await this.client.schedule.create(options);
-      this.recentlyCreated.set(request.id, Date.now());
-      this.recentlyDeleted.delete(request.id);
+      this.recentlyCreated.set(scheduleId, Date.now());
+      this.recentlyDeleted.delete(scheduleId);
     } catch (err) {
       if (err instanceof ScheduleAlreadyRunning) {
         throw new HttpProblem(409, 'schedule-exists', `a schedule with id ${request.id} already exists`, { scheduleId: request.id });
@@ -92,73 +104,86 @@ export class ScheduleService {
     return ids;
   }
 
-  /** Schedule listing is eventually consistent: a schedule created a moment ago may be missing. */
-  async list(): Promise<ScheduleView[]> {
+  /**
+   * The schedules the principal may see (its tenant's, or for an admin every tenant's or the `tenant` it
+   * filters by): the tenant clause is the listing's visibility query. Schedule listing is eventually
+   * consistent: a schedule created a moment ago may be missing.
+   */
+  async list(principal: Principal, tenant?: string): Promise<ScheduleView[]> {
     const candidates: string[] = [];
-    for await (const summary of this.client.schedule.list()) {
+    const clauses = tenantClauses(principal, tenant);
+    const query = clauses.length > 0 ? clauses.join(' AND ') : undefined;
+    for await (const summary of this.client.schedule.list(query ? { query } : {})) {
       if (!JOB_WORKFLOWS.has(summary.action?.workflowType ?? '')) continue;
       // The memo rules out other deployments cheaply; describe() below confirms the rest.
       const memo = readScheduleMemo(summary.memo);
       if (memo && memo.taskQueue !== this.options.taskQueue) continue;
       candidates.push(summary.scheduleId);
     }
-    const found = await Promise.all(candidates.map((id) => this.describeIfOurs(id)));
+    const found = await Promise.all(candidates.map((id) => this.describeIfOurs(id, principal)));
     return found
       .filter((description): description is ScheduleDescription => description !== undefined)
-      .map((description) => toScheduleView(description, this.options))
+      .map((description) => this.view(description, principal))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  async get(id: string): Promise<ScheduleView> {
-    return toScheduleView(await this.describe(id), this.options);
+  async get(id: string, principal: Principal): Promise<ScheduleView> {
+    return this.view(await this.describe(id, principal), principal);
   }
 
-  async delete(id: string): Promise<void> {
-    await this.describe(id);
+  async delete(id: string, principal: Principal): Promise<void> {
+    const { scheduleId } = await this.describe(id, principal);
     // Runs already started are ordinary jobs and carry on.
-    await this.notFoundAs404(id, () => this.handle(id).delete());
-    this.recentlyDeleted.set(id, Date.now());
-    this.recentlyCreated.delete(id);
+    await this.notFoundAs404(id, () => this.handle(scheduleId).delete());
+    this.recentlyDeleted.set(scheduleId, Date.now());
+    this.recentlyCreated.delete(scheduleId);
   }
 
   /** Without a note the schedule keeps its own, so pausing does not erase what the note says. */
-  async pause(id: string, note?: string): Promise<ScheduleView> {
-    const current = await this.describe(id);
+  async pause(id: string, principal: Principal, note?: string): Promise<ScheduleView> {
+    const current = await this.describe(id, principal);
     const newNote = note ?? (current.state.note || 'paused via the Jobline API');
-    await this.notFoundAs404(id, () => this.handle(id).pause(newNote));
-    return this.get(id);
+    await this.notFoundAs404(id, () => this.handle(current.scheduleId).pause(newNote));
+    return this.get(id, principal);
   }
 
-  async resume(id: string, note?: string): Promise<ScheduleView> {
-    const current = await this.describe(id);
+  async resume(id: string, principal: Principal, note?: string): Promise<ScheduleView> {
+    const current = await this.describe(id, principal);
     const newNote = note ?? (current.state.note || 'resumed via the Jobline API');
-    await this.notFoundAs404(id, () => this.handle(id).unpause(newNote));
-    return this.get(id);
+    await this.notFoundAs404(id, () => this.handle(current.scheduleId).unpause(newNote));
+    return this.get(id, principal);
   }
 
   /** Starts a run now. The SDK would default to allow_all; the schedule's own overlap policy applies instead. */
-  async trigger(id: string): Promise<ScheduleView> {
-    const current = await this.describe(id);
-    await this.notFoundAs404(id, () => this.handle(id).trigger(current.policies.overlap));
-    return toScheduleView(current, this.options);
+  async trigger(id: string, principal: Principal): Promise<ScheduleView> {
+    const current = await this.describe(id, principal);
+    await this.notFoundAs404(id, () => this.handle(current.scheduleId).trigger(current.policies.overlap));
+    return this.view(current, principal);
+  }
+
+  private view(description: ScheduleDescription, principal: Principal): ScheduleView {
+    return toScheduleView(description, this.options, scheduleIdSeenBy(principal, description.scheduleId));
   }
 
   private handle(id: string) {
     return this.client.schedule.getHandle(id);
   }
 
-  private async describe(id: string): Promise<ScheduleDescription> {
-    const description = await this.describeIfOurs(id);
+  /** The schedule the caller names by `id` (its own tenant's); 404 for one that is missing or not its to see. */
+  private async describe(id: string, principal: Principal): Promise<ScheduleDescription> {
+    const description = await this.describeIfOurs(scheduleIdFor(principal, id), principal);
     if (!description) throw notFound(id);
     return description;
   }
 
-  private async describeIfOurs(id: string): Promise<ScheduleDescription | undefined> {
-    if (!ScheduleId.safeParse(id).success) return undefined;
+  private async describeIfOurs(scheduleId: string, principal: Principal): Promise<ScheduleDescription | undefined> {
+    const scoped = splitScopedId(scheduleId);
+    if (!ScheduleId.safeParse(scoped.id).success || !TENANT_PATTERN.test(scoped.tenant)) return undefined;
     try {
-      const description = await this.handle(id).describe();
+      const description = await this.handle(scheduleId).describe();
       const { action } = description;
-      return JOB_WORKFLOWS.has(action.workflowType) && action.taskQueue === this.options.taskQueue ? description : undefined;
+      const ours = JOB_WORKFLOWS.has(action.workflowType) && action.taskQueue === this.options.taskQueue;
+      return ours && canSeeTenant(principal, scheduleTenant(description)) ? description : undefined;
     } catch (err) {
       if (err instanceof ScheduleNotFoundError) return undefined;
       throw err;
@@ -174,6 +199,13 @@ export class ScheduleService {
       throw err;
     }
   }
+}
+
+/** A schedule's tenant: its JobTenant search attribute, else the tenant its id is scoped to. */
+function scheduleTenant(description: ScheduleDescription): string {
+  const attributes = description.typedSearchAttributes;
+  const tenant = attributes instanceof TypedSearchAttributes ? attributes.get(JobTenantKey) : undefined;
+  return tenant ?? splitScopedId(description.scheduleId).tenant;
 }
 
 function notFound(id: string): HttpProblem {

@@ -67,13 +67,14 @@ export function scheduleLinks(id: string, links: ViewLinks): ScheduleView['links
   };
 }
 
-export function toScheduleView(description: ScheduleDescription, links: ViewLinks): ScheduleView {
+/** `id` is the schedule's id as the caller names it (scheduleIdSeenBy): the bare id within its own tenant. */
+export function toScheduleView(description: ScheduleDescription, links: ViewLinks, id: string = description.scheduleId): ScheduleView {
   const { action, info, state } = description;
   const memo = readScheduleMemo(description.memo);
   const paused = state.paused;
   const nextRunsAt = paused ? [] : info.nextActionTimes.map((t) => t.toISOString());
   const view: ScheduleView = {
-    id: description.scheduleId,
+    id,
     spec: {
       // The server keeps cron strings only as calendars: the cron as written comes from our memo.
       ...(memo?.cron !== undefined ? { cron: memo.cron } : {}),
@@ -90,7 +91,8 @@ export function toScheduleView(description: ScheduleDescription, links: ViewLink
       startedAt: run.takenAt.toISOString(),
     })),
     createdAt: info.createdAt.toISOString(),
-    links: scheduleLinks(description.scheduleId, links),
+    // The API link names the schedule as the caller does; the Web UI knows only Temporal's id.
+    links: { ...scheduleLinks(id, links), webUi: scheduleLinks(description.scheduleId, links).webUi },
   };
   if (state.note) view.note = state.note;
   if (nextRunsAt[0]) view.nextRunAt = nextRunsAt[0];

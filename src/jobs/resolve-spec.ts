@@ -1,4 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { DEFAULT_TENANT } from '../auth/principal';
+import { tenantScopedId } from '../tenancy/tenant-ids';
 import type { JobTypeDefinition } from './define';
 import type { JobSpec } from './spec';
 import { LIFECYCLE_REVISION } from './status';
@@ -16,12 +18,17 @@ export interface ResolveOptions {
   input: unknown;
   idempotencyKey?: string;
   correlationId?: string;
+  /** The tenant that will own the job; unset for a pipeline's nodes, which the pipeline gives its own. */
+  tenant?: string;
   now?: Date;
 }
 
-/** Random ids never start with `idem-` (a UUID is hex), so the two kinds of id cannot collide. */
-export function jobIdFor(type: string, idempotencyKey?: string): string {
-  return idempotencyKey ? `${type}-idem-${idempotencyKey}` : `${type}-${randomUUID()}`;
+/**
+ * Random ids never start with `idem-` (a UUID is hex), so the two kinds of id cannot collide. An idempotent
+ * id is scoped to its tenant: two tenants may use the same key for two different jobs.
+ */
+export function jobIdFor(type: string, idempotencyKey?: string, tenant: string = DEFAULT_TENANT): string {
+  return idempotencyKey ? tenantScopedId(tenant, `${type}-idem-${idempotencyKey}`) : `${type}-${randomUUID()}`;
 }
 
 /** Merges the job type's defaults with the request's overrides into the one spec the workflow runs. */
@@ -38,7 +45,7 @@ export function resolveJobSpec(options: ResolveOptions): JobSpec {
   const retry = { ...defaults.retry, ...request.retry };
   retry.maxIntervalMs = Math.max(retry.maxIntervalMs, retry.initialIntervalMs);
   return {
-    id: jobIdFor(jobType.type, options.idempotencyKey),
+    id: jobIdFor(jobType.type, options.idempotencyKey, options.tenant),
     type: jobType.type,
     activity: jobType.activity ?? '',
     input,
@@ -55,6 +62,7 @@ export function resolveJobSpec(options: ResolveOptions): JobSpec {
     correlationId: options.correlationId ?? randomUUID(),
     createdAt: now.toISOString(),
     lifecycleRevision: LIFECYCLE_REVISION,
+    ...(options.tenant ? { tenant: options.tenant } : {}),
   };
 }
 

@@ -12,6 +12,11 @@ export const JobStatusKey = defineSearchAttributeKey('JobStatus', SearchAttribut
 /** 1 (highest) … 5 (lowest). */
 export const JobPriorityKey = defineSearchAttributeKey('JobPriority', SearchAttributeType.INT);
 export const JobCorrelationIdKey = defineSearchAttributeKey('JobCorrelationId', SearchAttributeType.KEYWORD);
+/**
+ * The tenant that owns the job (or schedule): every tenant-scoped listing has `JobTenant = '<tenant>'` in its
+ * visibility query. Absent on jobs from before tenants, which belong to the default tenant.
+ */
+export const JobTenantKey = defineSearchAttributeKey('JobTenant', SearchAttributeType.KEYWORD);
 
 /** Name → type as the dev server's `--search-attribute` flag and the operator API spell them. */
 export const CUSTOM_SEARCH_ATTRIBUTES = {
@@ -19,4 +24,5 @@ export const CUSTOM_SEARCH_ATTRIBUTES = {
   [JobStatusKey.name]: 'Keyword',
   [JobPriorityKey.name]: 'Int',
   [JobCorrelationIdKey.name]: 'Keyword',
+  [JobTenantKey.name]: 'Keyword',
 } as const;

@@ -31,6 +31,11 @@ export interface JobSpec {
   metadata: Record<string, string>;
   correlationId: string;
   createdAt: string;
+  /**
+   * The tenant that owns the job (the submitting key's). Absent in jobs from before tenants: those belong to
+   * the default tenant, and their replays must issue exactly the commands they did.
+   */
+  tenant?: string;
   /** Ids of existing jobs this job waits for (`dependsOn` of a standalone job); absent when there are none. */
   dependsOn?: string[];
   /** For a pipeline node: the results of the nodes it depends on, by node id. */

@@ -1,6 +1,10 @@
 import type { Client } from '@temporalio/client';
 import { Gauge, type Registry } from 'prom-client';
 import { visibilityQuery } from '../api/job-listing';
+import { OPEN_PRINCIPAL } from '../auth/principal';
+
+/** An operator's metric: every tenant's dead letters (tenants are not a label: their number is unbounded). */
+const OPERATOR_VIEW = OPEN_PRINCIPAL;
 
 /**
  * The current number of dead letters by job type: one visibility count per type, at most every `ttlMs`
@@ -11,7 +15,7 @@ export function registerDeadLetterGauge(registry: Registry, client: Client, type
   const read = () => {
     if (reading && Date.now() - reading.at < ttlMs) return reading.value;
     const counts = types.map(async (type) => {
-      const { count } = await client.workflow.count(visibilityQuery({ type, status: 'dead_lettered' }));
+      const { count } = await client.workflow.count(visibilityQuery({ type, status: 'dead_lettered' }, OPERATOR_VIEW));
       return { type, count };
     });
     const value = Promise.allSettled(counts).then((results) => results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])));

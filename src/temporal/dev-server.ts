@@ -13,6 +13,10 @@ import { CUSTOM_SEARCH_ATTRIBUTES } from '../jobs/search-attributes';
  */
 export const JOBLINE_DYNAMIC_CONFIG: Record<string, unknown> = {
   'matching.useNewMatcher': true,
+  // Fair share between tenants: a job's tenant is its fairness key (src/tenancy/fair-priority.ts), and the
+  // matcher dispatches each key's tasks in proportion to its weight, so one tenant's backlog cannot starve
+  // another's. Priority still comes first. Implies the new matcher.
+  'matching.enableFairness': true,
   'matching.numTaskqueueReadPartitions': 1,
   'matching.numTaskqueueWritePartitions': 1,
   // Every timer (retry backoff, delayed start) fires no sooner than now + this shift, an allowance for
@@ -60,6 +64,8 @@ export interface DevServerOptions {
   namespace?: string;
   /** How long to wait for the frontend to answer. */
   startTimeoutMs?: number;
+  /** Dynamic config on top of JOBLINE_DYNAMIC_CONFIG (a test's control server turns fairness off). */
+  dynamicConfig?: Record<string, unknown>;
 }
 
 export interface DevServer {
@@ -115,7 +121,7 @@ export function devServerArgs(options: DevServerOptions): string[] {
   }
   if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
   for (const [name, type] of Object.entries(CUSTOM_SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
-  for (const [key, value] of Object.entries({ ...JOBLINE_DYNAMIC_CONFIG, ...DEV_SERVER_DYNAMIC_CONFIG })) {
+  for (const [key, value] of Object.entries({ ...JOBLINE_DYNAMIC_CONFIG, ...DEV_SERVER_DYNAMIC_CONFIG, ...options.dynamicConfig })) {
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
   return args;

@@ -36,6 +36,8 @@ export interface JobMemo {
   correlationId: string;
   metadata: Record<string, string>;
   maxAttempts: number;
+  /** The owning tenant (also the JobTenant search attribute); absent: the default tenant. */
+  tenant?: string;
   /** 1 + the number of retries from the dead letters. */
   round?: number;
   /** Attempts the finished round took. */

@@ -70,6 +70,9 @@ export async function runPipeline(spec: JobSpec): Promise<PipelineResult> {
       id: node.jobId,
       correlationId: spec.correlationId,
       createdAt: new Date().toISOString(),
+      // A node belongs to its pipeline's tenant. Pipelines from before tenants have none, and their nodes
+      // start exactly as they did (their replay issues the same commands).
+      ...(spec.tenant ? { tenant: spec.tenant } : {}),
       ...(plan.dependsOn.length > 0
         ? { dependencies: Object.fromEntries(plan.dependsOn.map((dep) => [dep, results[dep]])) }
         : upstream
@@ -81,6 +84,7 @@ export async function runPipeline(spec: JobSpec): Promise<PipelineResult> {
       args: [childSpec] as [JobSpec],
       memo: initialMemo(childSpec) as unknown as Record<string, unknown>,
       typedSearchAttributes: initialSearchAttributes(childSpec),
+      // The fairness key and weight are left empty: a child inherits them from the pipeline (its tenant's).
       priority: { priorityKey: childSpec.priority },
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
     };

@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { Router, type Response } from 'express';
 import type { ArtifactMeta, ArtifactStore } from '../../artifacts';
+import { principalOf, type Principal } from '../../auth/principal';
 import { InvalidArtifactKeyError } from '../../artifacts/store';
 import { parseByteRange } from '../byte-range';
 import type { JobReader } from '../job-reader';
@@ -25,23 +26,31 @@ async function guarded<T>(call: () => Promise<T>, notFound: () => HttpProblem): 
 
 /**
  * A job's artifacts, read from the artifact store rather than the job's result: they outlive the job's
- * retention in Temporal.
+ * retention in Temporal. The store knows no tenants, so a key that is not an admin's sees them only while
+ * the job it belongs to is there and its tenant's (the same 404 as a missing job otherwise); an admin (and
+ * open mode) reads them after the job's retention too.
  */
 export function artifactsRouter(store: ArtifactStore, reader: JobReader): Router {
   const router = Router();
   router.param('id', jobIdParam);
   const noJob = (id: string) => () => new HttpProblem(404, 'job-not-found', `no job ${id}`);
+  const checkTenant = async (id: string, principal: Principal) => {
+    if (principal.role !== 'admin') await reader.describe(id, principal);
+  };
 
   router.get('/v1/jobs/:id/artifacts', async (req, res) => {
     const { id } = req.params;
+    const principal = principalOf(res);
+    await checkTenant(id, principal);
     const artifacts = await guarded(() => store.list(id), noJob(id));
     // No artifacts: tell an unknown job (404) from one that has none yet (an empty list).
-    if (artifacts.length === 0) await reader.describe(id);
+    if (artifacts.length === 0 && principal.role === 'admin') await reader.describe(id, principal);
     res.json({ jobId: id, artifacts: artifacts.map((meta) => withLink(id, meta)) });
   });
 
   router.get('/v1/jobs/:id/artifacts/:name', async (req, res) => {
     const { id, name } = req.params;
+    await checkTenant(id, principalOf(res));
     const missing = () => new HttpProblem(404, 'artifact-not-found', `job ${id} has no artifact "${name}"`);
     const meta = await guarded(() => store.stat(id, name), missing);
     if (!meta) throw missing();

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { ensureSearchAttributes, setRetention } from '../namespace-setup';
-import { CUSTOM_SEARCH_ATTRIBUTES, JobCorrelationIdKey, JobPriorityKey, JobStatusKey, JobTypeKey } from '../../jobs/search-attributes';
+import {
+  CUSTOM_SEARCH_ATTRIBUTES,
+  JobCorrelationIdKey,
+  JobPriorityKey,
+  JobStatusKey,
+  JobTenantKey,
+  JobTypeKey,
+} from '../../jobs/search-attributes';
 
 /**
  * A namespace on the full server made ready for Jobline: what deploy/temporal/setup-namespace.sh does for
@@ -76,6 +83,7 @@ async function probeStart(connection: Connection, namespace: string): Promise<vo
       { key: JobStatusKey, value: 'probe' },
       { key: JobPriorityKey, value: 3 },
       { key: JobCorrelationIdKey, value: 'probe' },
+      { key: JobTenantKey, value: 'probe' },
     ],
   });
   await handle.terminate('namespace readiness probe');
