@@ -1,10 +1,11 @@
 import { exitOnFatal } from './fatal';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { appOptionsFrom, createApp } from './api/app';
 import { listen } from './api/server';
 import { loadConfig, type Config } from './config';
 import { logger } from './logger';
+import { createJoblineClient } from './temporal/client';
 import { connectionOptions } from './temporal/connection-options';
 import { superviseDevServer, type DevServer } from './temporal/dev-server';
 import { prepareNamespace } from './temporal/namespace-setup';
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
   const workerConnection = await NativeConnection.connect(connectionOptions(config.temporal, address));
   try {
     await prepareNamespace(clientConnection, config.temporal.namespace, logger, devServer ? config.embedded.retentionDays : undefined);
-    const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+    const client = createJoblineClient(clientConnection, config);
     const worker = await createJoblineWorker({ connection: workerConnection, config });
     const app = createApp({ ...appOptionsFrom(config, client), uiUrl });
     const api = await listen(app, config.api.host, config.api.port);

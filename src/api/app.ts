@@ -17,6 +17,7 @@ import { BatchService } from './batch-service';
 import { artifactsRouter } from './routes/artifacts';
 import { batchCatalogRouter } from './routes/batch-catalog';
 import { batchesRouter } from './routes/batches';
+import { codecRouter, codecServerOptionsFrom, type CodecServerOptions } from './routes/codec';
 import { deadLettersRouter } from './routes/dead-letters';
 import { docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
@@ -46,6 +47,8 @@ export interface AppOptions {
   requestGuard?: RequestGuardOptions;
   /** Files and tables jobs may name, checked at submission; unset: only the worker checks them. */
   sourceAccess?: SourceAccess;
+  /** The codec server (/codec/*); unset: it answers 404. */
+  codec?: CodecServerOptions;
 }
 
 /** The API's options as every Jobline process builds them from its Config. */
@@ -62,6 +65,7 @@ export function appOptionsFrom(config: Config, client: Client): AppOptions {
     schedules: config.schedules,
     requestGuard: { allowedHosts: config.api.allowedHosts, publicUrl: config.api.publicUrl, bindHost: config.api.host },
     sourceAccess: sourceAccessFrom(config),
+    codec: codecServerOptionsFrom(config),
   };
 }
 
@@ -92,6 +96,9 @@ export function createApp(options: AppOptions): express.Express {
   // Before anything reads the request: a Host that is not ours (DNS rebinding) is 421, and a state-changing
   // request from another site or with a body that is not JSON is 403 or 415.
   app.use(hostGuard(options.requestGuard ?? {}));
+  // Before the cross-site guard: the Web UI calls the codec from its own origin, under CORS the router grants.
+  // Authentication must come before this line (the router checks the principal's role).
+  app.use(codecRouter(options.codec ?? { corsOrigins: [] }));
   app.use(crossSiteGuard(options.requestGuard ?? {}));
   // Parse every body as JSON when it claims to be JSON; crossSiteGuard refused other content types.
   // strict: false lets `null` or `42` through to the schema, which names what is wrong with them.
