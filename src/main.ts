@@ -8,6 +8,8 @@ import { logger } from './logger';
 import { createJoblineClient } from './temporal/client';
 import { connectionOptions } from './temporal/connection-options';
 import { superviseDevServer, type DevServer } from './temporal/dev-server';
+import { apiUrlOf, embeddedServerOptions } from './temporal/embedded-server';
+import { freePort } from './temporal/free-port';
 import { prepareNamespace } from './temporal/namespace-setup';
 import { installRuntime } from './temporal/runtime';
 import { createJoblineWorker } from './worker';
@@ -22,22 +24,14 @@ async function main(): Promise<void> {
   logger.level = config.logLevel;
   installRuntime(logger, config.logLevel);
 
+  // The Web UI's codec endpoint names the API's port before the API listens: JOBLINE_API_PORT=0 takes a free one now.
+  const apiPort = config.api.port === 0 ? await freePort(config.api.host) : config.api.port;
   let devServer: DevServer | undefined;
   if (!config.temporal.address) {
     logger.info({ dbFile: config.embedded.dbFile }, 'starting the embedded Temporal dev server');
     // The embedded server is supervised: if it dies it is restarted on the same ports and database file,
     // and the worker and the API reconnect by themselves. If it keeps dying, Jobline exits non-zero.
-    const server = {
-      binary: config.embedded.cliPath,
-      ip: config.embedded.ip,
-      port: config.embedded.port,
-      uiPort: config.embedded.uiPort,
-      metricsPort: config.embedded.metricsPort,
-      dbFile: config.embedded.dbFile,
-      sqliteSynchronous: config.embedded.sqliteSynchronous,
-      namespace: config.temporal.namespace,
-    };
-    devServer = await superviseDevServer(server, {
+    devServer = await superviseDevServer(embeddedServerOptions(config, apiUrlOf(config, apiPort)), {
       log: logger,
       onGiveUp: (err) => {
         logger.fatal({ err }, 'the embedded Temporal server keeps dying; exiting');
@@ -55,7 +49,7 @@ async function main(): Promise<void> {
     const client = createJoblineClient(clientConnection, config);
     const worker = await createJoblineWorker({ connection: workerConnection, config });
     const app = createApp({ ...appOptionsFrom(config, client), uiUrl });
-    const api = await listen(app, config.api.host, config.api.port);
+    const api = await listen(app, config.api.host, apiPort);
     printBanner({ apiUrl: config.api.publicUrl ?? api.url, uiUrl, address, config, devServer });
 
     await worker.run(); // the Runtime turns SIGINT/SIGTERM into a graceful worker shutdown
@@ -81,6 +75,9 @@ function printBanner(info: { apiUrl: string; uiUrl?: string; address: string; co
     `  Namespace:  ${info.config.temporal.namespace}`,
     `  Task queue: ${info.config.taskQueue}`,
     ...(info.devServer?.metricsUrl ? [`  Metrics:    ${info.devServer.metricsUrl} (Temporal server)`] : []),
+    ...(info.config.encryption
+      ? [`  Payloads:   encrypted at rest, key "${info.config.encryption.currentKeyId}"; codec server ${info.apiUrl}/codec`]
+      : []),
     '  Press Ctrl-C to stop (running jobs finish or resume on the next start).',
     '',
   ];
