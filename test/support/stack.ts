@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Worker } from '@temporalio/worker';
+import type { Connection } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
 import { createArtifactStore } from '../../src/artifacts';
+import { codecServerOptionsFrom } from '../../src/api/routes/codec';
 import { listen, type RunningServer } from '../../src/api/server';
 import type { JobView } from '../../src/api/job-view';
 import { loadConfig, type Config } from '../../src/config';
 import { sourceAccessFrom } from '../../src/jobs/admission';
 import { logger } from '../../src/logger';
+import { createJoblineClient } from '../../src/temporal/client';
 import { createJoblineWorker } from '../../src/worker';
 import { testEnv } from './temporal-env';
 
@@ -31,6 +34,17 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Start without a worker (API only). */
   worker?: boolean;
+  /** Another Temporal server than the run's shared one (a suite that starts its own). */
+  server?: StackServer;
+  /** The API's port (0, the default: any free one). */
+  apiPort?: number;
+}
+
+export interface StackServer {
+  address: string;
+  namespace: string;
+  clientConnection: Connection;
+  workerConnection: NativeConnection;
 }
 
 const live = new Map<string, Stack>();
@@ -45,10 +59,16 @@ export async function stopAllStacks(): Promise<void> {
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const env = testEnv();
+  const server = options.server ?? {
+    address: env.server.address,
+    namespace: env.namespace,
+    clientConnection: env.clientConnection,
+    workerConnection: env.workerConnection,
+  };
   const taskQueue = `test-${randomUUID()}`;
   const config = loadConfig({
-    TEMPORAL_ADDRESS: env.server.address,
-    TEMPORAL_NAMESPACE: env.namespace,
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_NAMESPACE: server.namespace,
     JOBLINE_TASK_QUEUE: taskQueue,
     JOBLINE_ALLOW_PRIVATE_TARGETS: '1',
     JOBLINE_SHUTDOWN_GRACE_MS: '2000',
@@ -58,24 +78,26 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   if (options.worker !== false) {
-    worker = await createJoblineWorker({ connection: env.workerConnection, config, workflowBundle: env.workflowBundle });
+    worker = await createJoblineWorker({ connection: server.workerConnection, config, workflowBundle: env.workflowBundle });
     running = worker.run();
   }
+  // The stack's own client: with the payload codec when the stack's env sets JOBLINE_ENCRYPTION_KEYS.
   const app = createApp({
-    client: env.client,
+    client: createJoblineClient(server.clientConnection, config),
     namespace: config.temporal.namespace,
     taskQueue,
     logger,
     bodyLimitBytes: config.api.bodyLimitBytes,
-    uiUrl: 'http://ui.test',
+    uiUrl: config.temporal.uiUrl ?? 'http://ui.test',
     artifacts: createArtifactStore(config.artifacts),
     allowPrivateTargets: config.allowPrivateTargets,
     temporalDeadlineMs: config.api.temporalDeadlineMs,
     schedules: config.schedules,
     requestGuard: { allowedHosts: config.api.allowedHosts, publicUrl: config.api.publicUrl, bindHost: config.api.host },
     sourceAccess: sourceAccessFrom(config),
+    codec: codecServerOptionsFrom(config),
   });
-  const server: RunningServer = await listen(app, '127.0.0.1', 0);
+  const api: RunningServer = await listen(app, '127.0.0.1', options.apiPort ?? 0);
 
   const stopWorker = async () => {
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
@@ -86,9 +108,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const stack: Stack = {
     taskQueue,
     config,
-    baseUrl: server.url,
+    baseUrl: api.url,
     async submit(body, headers = {}) {
-      const response = await fetch(`${server.url}/v1/jobs`, {
+      const response = await fetch(`${api.url}/v1/jobs`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify(body),
@@ -96,7 +118,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return { status: response.status, body: (await response.json()) as JobView & Record<string, unknown>, headers: response.headers };
     },
     async getJob(id) {
-      const response = await fetch(`${server.url}/v1/jobs/${encodeURIComponent(id)}`);
+      const response = await fetch(`${api.url}/v1/jobs/${encodeURIComponent(id)}`);
       if (response.status !== 200) throw new Error(`GET job ${id}: ${response.status} ${await response.text()}`);
       return (await response.json()) as JobView;
     },
@@ -105,7 +127,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       let last: JobView | undefined;
       while (Date.now() < deadline) {
         // A job that does not exist yet (a pipeline node before its start) is worth waiting for too.
-        const response = await fetch(`${server.url}/v1/jobs/${encodeURIComponent(id)}`);
+        const response = await fetch(`${api.url}/v1/jobs/${encodeURIComponent(id)}`);
         if (response.status !== 404) {
           if (response.status !== 200) throw new Error(`GET job ${id}: ${response.status} ${await response.text()}`);
           last = (await response.json()) as JobView;
@@ -119,7 +141,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async stop() {
       live.delete(taskQueue);
       await stopWorker();
-      await server.close();
+      await api.close();
     },
   };
   live.set(taskQueue, stack);
