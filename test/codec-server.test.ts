@@ -24,7 +24,8 @@ describe('JOBLINE_ENCRYPTION_KEYS', () => {
     assert.equal(config.encryption?.currentKeyId, 'new');
     assert.deepEqual(config.encryption?.keyIds, ['new', 'old']);
     const shown = `${JSON.stringify(config)} ${inspect(config, { depth: 10 })}`;
-    for (const secret of [a, b, Buffer.from(a, 'base64').toString('hex')]) assert.ok(!shown.includes(secret), 'no key in the printed config');
+    for (const secret of [a, b, Buffer.from(a, 'base64').toString('hex')])
+      assert.ok(!shown.includes(secret), 'no key in the printed config');
     assert.equal(loadConfig({}).encryption, undefined);
   });
 
@@ -40,7 +41,10 @@ describe('JOBLINE_ENCRYPTION_KEYS', () => {
       assert.throws(
         () => loadConfig({ JOBLINE_ENCRYPTION_KEYS: value }),
         (err: Error) =>
-          err instanceof ConfigError && /JOBLINE_ENCRYPTION_KEYS: /.test(err.message) && pattern.test(err.message) && !err.message.includes(short),
+          err instanceof ConfigError &&
+          /JOBLINE_ENCRYPTION_KEYS: /.test(err.message) &&
+          pattern.test(err.message) &&
+          !err.message.includes(short),
         value,
       );
     }
@@ -103,11 +107,7 @@ describe('the codec server (/codec/decode, /codec/encode)', () => {
 
     const foreign = await api.options('/codec/decode').set('Origin', 'https://evil.example').expect(204);
     assert.equal(foreign.headers['access-control-allow-origin'], undefined);
-    const refused = await api
-      .post('/codec/decode')
-      .set('Origin', 'https://evil.example')
-      .send({ payloads: [] })
-      .expect(403);
+    const refused = await api.post('/codec/decode').set('Origin', 'https://evil.example').send({ payloads: [] }).expect(403);
     assert.equal(refused.body.type, '/problems/cross-site-request');
   });
 
@@ -120,8 +120,14 @@ describe('the codec server (/codec/decode, /codec/encode)', () => {
     const other = await new AesGcmCodec(EncryptionKeyring.parse(`zz:${key()}`)).encode([
       { metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('1') },
     ]);
-    const json = { metadata: { encoding: b64('binary/encrypted'), 'encryption-key-id': b64('zz') }, data: Buffer.from(other[0]!.data!).toString('base64') };
-    const res = await api.post('/codec/decode').send({ payloads: [json] }).expect(400);
+    const json = {
+      metadata: { encoding: b64('binary/encrypted'), 'encryption-key-id': b64('zz') },
+      data: Buffer.from(other[0]!.data!).toString('base64'),
+    };
+    const res = await api
+      .post('/codec/decode')
+      .send({ payloads: [json] })
+      .expect(400);
     assert.match(res.body.detail, /key "zz"/);
     await api.post('/codec/decode').set('Content-Type', 'text/plain').send('{"payloads":[]}').expect(415);
   });

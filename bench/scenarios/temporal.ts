@@ -34,7 +34,11 @@ export async function startTemporalServer(options: BenchOptions, monitor: Proces
   const serverPid = childPids(server.pid).find((pid) => isDevServer(pid));
   if (serverPid) monitor.watch('temporal-server', serverPid);
   const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: server.namespace, dataConverter: dataConverterFor(loadConfig(process.env).encryption) });
+  const client = new Client({
+    connection,
+    namespace: server.namespace,
+    dataConverter: dataConverterFor(loadConfig(process.env).encryption),
+  });
   return {
     server,
     client,

@@ -420,7 +420,10 @@ export function openApiDocument(): JsonSchema {
               parameters: [{ name: 'X-Namespace', in: 'header', schema: { type: 'string' } }],
               requestBody: { required: true, content: json(ref('CodecPayloads')) },
               responses: {
-                200: { description: direction === 'decode' ? 'The payloads, decrypted' : 'The payloads, encrypted', content: json(ref('CodecPayloads')) },
+                200: {
+                  description: direction === 'decode' ? 'The payloads, decrypted' : 'The payloads, encrypted',
+                  content: json(ref('CodecPayloads')),
+                },
                 400: problem('Not codec JSON, or a payload that does not decrypt'),
                 403: problem('The key does not have the operator role, or a foreign Origin'),
                 404: problem('Payload encryption is off'),

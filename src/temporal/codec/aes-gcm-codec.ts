@@ -72,7 +72,9 @@ export class AesGcmCodec implements PayloadCodec {
     try {
       plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
     } catch {
-      throw new PayloadDecryptionError(`a payload encrypted with key "${keyId}" does not authenticate (another key with that id, or altered)`);
+      throw new PayloadDecryptionError(
+        `a payload encrypted with key "${keyId}" does not authenticate (another key with that id, or altered)`,
+      );
     }
     const decoded = temporal.api.common.v1.Payload.decode(plain);
     return { metadata: decoded.metadata, data: decoded.data };
