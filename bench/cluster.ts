@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../src/config';
+import { dataConverterFor } from '../src/temporal/codec/data-converter';
 import { deleteClusterNamespace, prepareClusterNamespace } from '../src/temporal/cluster/namespace';
 import { frontendAnswers } from '../src/temporal/cluster/lifecycle';
 import { processState } from '../src/temporal/cluster/processes';
@@ -53,7 +55,7 @@ async function clusterServer(settings: ClusterSettings, monitor: ProcessMonitor)
       stop: async () => undefined,
       exited: new Promise<number | null>(() => undefined),
     },
-    client: new Client({ connection, namespace }),
+    client: new Client({ connection, namespace, dataConverter: dataConverterFor(loadConfig(process.env).encryption) }),
     async stop() {
       for (const service of SERVICES) monitor.unwatch(`temporal-${service}`);
       await deleteClusterNamespace(connection, namespace).catch(() => undefined);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { S3StoreOptions } from './artifacts/s3-store';
 import type { TablePolicy } from './tables/table-access';
+import { EncryptionKeyring } from './temporal/codec/keyring';
 
 /** `1`/`true`/`yes` and `0`/`false`/`no`, so that `FOO=0` means false (z.coerce.boolean would say true). */
 const flag = z
@@ -78,6 +79,30 @@ export const EnvSchema = z.object({
     .max(24 * 60 * 60_000)
     .default(60_000),
   JOBLINE_MAX_SCHEDULES: positiveInt.max(100_000).default(100),
+  // Payload encryption at rest (README: "Encryption at rest"): `id:base64key,…`, the first is the current key.
+  // The message of a bad value names the entry and the key id, never the key.
+  JOBLINE_ENCRYPTION_KEYS: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return EncryptionKeyring.parse(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  // Origins besides the Web UI's (TEMPORAL_UI_URL or the embedded one) whose pages may call /codec/*.
+  JOBLINE_CODEC_CORS_ORIGINS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url().refine((url) => new URL(url).origin === url.replace(/\/$/, ''), 'an origin: scheme://host[:port]')))
+    .optional(),
   JOBLINE_TEMPORAL_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 
@@ -164,6 +189,10 @@ export interface Config {
     metrics: { host: string; port: number; sdkPort: number };
   };
   logLevel: Env['LOG_LEVEL'];
+  /** Payload encryption keys (JOBLINE_ENCRYPTION_KEYS); undefined: payloads are stored as the SDK encodes them. */
+  encryption?: EncryptionKeyring;
+  /** Extra origins the codec server grants CORS (JOBLINE_CODEC_CORS_ORIGINS). */
+  codecCorsOrigins: string[];
   reports: ReportsConfig;
   artifacts: ArtifactsConfig;
 }
@@ -266,6 +295,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     logLevel: env.LOG_LEVEL,
+    encryption: env.JOBLINE_ENCRYPTION_KEYS,
+    codecCorsOrigins: (env.JOBLINE_CODEC_CORS_ORIGINS ?? []).map((url) => new URL(url).origin),
     reports: {
       databaseUrl: env.JOBLINE_DATABASE_URL,
       sourceDir: path.resolve(PROJECT_ROOT, env.JOBLINE_REPORT_SOURCE_DIR),

@@ -1,12 +1,15 @@
 import { exitOnFatal } from './fatal';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { appOptionsFrom, createApp } from './api/app';
 import { listen } from './api/server';
 import { loadConfig, type Config } from './config';
 import { logger } from './logger';
+import { createJoblineClient } from './temporal/client';
 import { connectionOptions } from './temporal/connection-options';
 import { superviseDevServer, type DevServer } from './temporal/dev-server';
+import { apiUrlOf, embeddedServerOptions } from './temporal/embedded-server';
+import { freePort } from './temporal/free-port';
 import { prepareNamespace } from './temporal/namespace-setup';
 import { installRuntime } from './temporal/runtime';
 import { createJoblineWorker } from './worker';
@@ -24,22 +27,14 @@ async function main(): Promise<void> {
   installRuntime(logger, config.logLevel, { sdkMetricsAddress: sdkMetrics });
   const workerMetrics = await startWorkerMetrics(config.worker.metrics, logger);
 
+  // The Web UI's codec endpoint names the API's port before the API listens: JOBLINE_API_PORT=0 takes a free one now.
+  const apiPort = config.api.port === 0 ? await freePort(config.api.host) : config.api.port;
   let devServer: DevServer | undefined;
   if (!config.temporal.address) {
     logger.info({ dbFile: config.embedded.dbFile }, 'starting the embedded Temporal dev server');
     // The embedded server is supervised: if it dies it is restarted on the same ports and database file,
     // and the worker and the API reconnect by themselves. If it keeps dying, Jobline exits non-zero.
-    const server = {
-      binary: config.embedded.cliPath,
-      ip: config.embedded.ip,
-      port: config.embedded.port,
-      uiPort: config.embedded.uiPort,
-      metricsPort: config.embedded.metricsPort,
-      dbFile: config.embedded.dbFile,
-      sqliteSynchronous: config.embedded.sqliteSynchronous,
-      namespace: config.temporal.namespace,
-    };
-    devServer = await superviseDevServer(server, {
+    devServer = await superviseDevServer(embeddedServerOptions(config, apiUrlOf(config, apiPort)), {
       log: logger,
       onGiveUp: (err) => {
         logger.fatal({ err }, 'the embedded Temporal server keeps dying; exiting');
@@ -54,10 +49,10 @@ async function main(): Promise<void> {
   const workerConnection = await NativeConnection.connect(connectionOptions(config.temporal, address));
   try {
     await prepareNamespace(clientConnection, config.temporal.namespace, logger, devServer ? config.embedded.retentionDays : undefined);
-    const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+    const client = createJoblineClient(clientConnection, config);
     const worker = await createJoblineWorker({ connection: workerConnection, config, attemptMetrics: workerMetrics.attempts });
     const app = createApp({ ...appOptionsFrom(config, client), uiUrl });
-    const api = await listen(app, config.api.host, config.api.port);
+    const api = await listen(app, config.api.host, apiPort);
     printBanner({
       apiUrl: config.api.publicUrl ?? api.url,
       uiUrl,
@@ -102,6 +97,9 @@ function printBanner(info: {
     `  Metrics:    ${info.apiUrl}/metrics (API), ${info.workerMetricsUrl} (worker)`,
     `              ${info.sdkMetricsUrl} (Temporal SDK and workflows)`,
     ...(info.devServer?.metricsUrl ? [`              ${info.devServer.metricsUrl} (Temporal server)`] : []),
+    ...(info.config.encryption
+      ? [`  Payloads:   encrypted at rest, key "${info.config.encryption.currentKeyId}"; codec server ${info.apiUrl}/codec`]
+      : []),
     '  Press Ctrl-C to stop (running jobs finish or resume on the next start).',
     '',
   ];

@@ -7,6 +7,7 @@ import { correlationInterceptor } from './activities/correlation';
 import { loadConfig, type Config } from './config';
 import { logger } from './logger';
 import { temporalAddress } from './temporal/address';
+import { dataConverterFor } from './temporal/codec/data-converter';
 import { connectionOptions } from './temporal/connection-options';
 import { prepareNamespace } from './temporal/namespace-setup';
 import { installRuntime } from './temporal/runtime';
@@ -43,6 +44,8 @@ export function createJoblineWorker({ connection, config, workflowBundle, attemp
     taskQueue: config.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: createActivities(activityDeps(config)),
+    // Also the codec of the client activities get from their context (awaitJob reads other jobs' results).
+    dataConverter: dataConverterFor(config.encryption),
     interceptors: {
       workflowModules: workflowInterceptorModules(),
       activity: [correlationInterceptor, attempts.interceptor(new Set(jobTypeNames()))],

@@ -1,8 +1,9 @@
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { appOptionsFrom, createApp } from '../../src/api/app';
 import { listen } from '../../src/api/server';
 import { loadConfig } from '../../src/config';
 import { logger } from '../../src/logger';
+import { createJoblineClient } from '../../src/temporal/client';
 import { connectionOptions } from '../../src/temporal/connection-options';
 import { temporalAddress } from '../../src/temporal/address';
 import { failAndExit, send, serveBench } from '../ipc';
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   logger.level = config.logLevel;
   const connection = await Connection.connect(connectionOptions(config.temporal, temporalAddress(config)));
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = createJoblineClient(connection, config);
   const app = createApp(appOptionsFrom(config, client));
   const server = await listen(app, config.api.host, config.api.port);
   serveBench(undefined, async () => {

@@ -1,6 +1,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
 import { logger } from '../../src/logger';
+import { dataConverterFor } from '../../src/temporal/codec/data-converter';
 import { connectionOptions } from '../../src/temporal/connection-options';
 import { installRuntime } from '../../src/temporal/runtime';
 import { temporalAddress } from '../../src/temporal/address';
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
     taskQueue: config.taskQueue,
     workflowsPath: require.resolve('../raw/workflows'),
     activities: { noop },
+    // The same payload codec as Jobline's worker when keys are set, so the ceiling pays the same cost.
+    dataConverter: dataConverterFor(config.encryption),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
     shutdownGraceTime: config.worker.shutdownGraceMs,

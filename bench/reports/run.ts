@@ -11,6 +11,7 @@ import type { JobView } from '../../src/api/job-view';
 import { listen } from '../../src/api/server';
 import { createArtifactStore } from '../../src/artifacts';
 import { DEFAULT_CLI_PATH, PROJECT_ROOT, loadConfig } from '../../src/config';
+import { dataConverterFor } from '../../src/temporal/codec/data-converter';
 import { logger } from '../../src/logger';
 import { seedDemo } from '../../src/reports/demo/seed';
 import { startDevServer } from '../../src/temporal/dev-server';
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
   const server = await startDevServer({ binary: DEFAULT_CLI_PATH, port: await freePort(), dbFile: path.join(tmp, 'temporal.db') });
   const connection = await Connection.connect({ address: server.address });
   await prepareNamespace(connection, 'default', logger);
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: dataConverterFor(config.encryption) });
   const taskQueue = `bench-reports-${randomUUID()}`;
   const env = {
     TEMPORAL_ADDRESS: server.address,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Pool } from 'undici';
 import { loadConfig } from '../../src/config';
+import { dataConverterFor } from '../../src/temporal/codec/data-converter';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { freePort } from '../../src/temporal/free-port';
 import { BenchChild } from '../children';
@@ -33,7 +34,11 @@ export async function startTemporalServer(options: BenchOptions, monitor: Proces
   const serverPid = childPids(server.pid).find((pid) => isDevServer(pid));
   if (serverPid) monitor.watch('temporal-server', serverPid);
   const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: server.namespace });
+  const client = new Client({
+    connection,
+    namespace: server.namespace,
+    dataConverter: dataConverterFor(loadConfig(process.env).encryption),
+  });
   return {
     server,
     client,

@@ -26,6 +26,7 @@ import { BatchService } from './batch-service';
 import { artifactsRouter } from './routes/artifacts';
 import { batchCatalogRouter } from './routes/batch-catalog';
 import { batchesRouter } from './routes/batches';
+import { codecRouter, codecServerOptionsFrom, type CodecServerOptions } from './routes/codec';
 import { deadLettersRouter } from './routes/dead-letters';
 import { docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
@@ -62,6 +63,8 @@ export interface AppOptions {
   publicDocs?: boolean;
   /** `/metrics` without a key when auth is on (JOBLINE_PUBLIC_METRICS; default on, so Prometheus needs no key). */
   publicMetrics?: boolean;
+  /** The codec server (/codec/*); unset: it answers 404. */
+  codec?: CodecServerOptions;
 }
 
 /** The API's options as every Jobline process builds them from its Config. */
@@ -82,6 +85,7 @@ export function appOptionsFrom(config: Config, client: Client): AppOptions {
     keys: authModeFor(config.auth, config.api.host) === 'keys' ? new KeyRing(config.auth.keysFile!) : undefined,
     publicDocs: config.auth.publicDocs,
     publicMetrics: config.auth.publicMetrics,
+    codec: codecServerOptionsFrom(config),
   };
 }
 
@@ -127,11 +131,14 @@ export function createApp(options: AppOptions): express.Express {
   // Before anything reads the request: a Host that is not ours (DNS rebinding) is 421, and a state-changing
   // request from another site or with a body that is not JSON is 403 or 415.
   app.use(hostGuard(options.requestGuard ?? {}));
-  app.use(crossSiteGuard(options.requestGuard ?? {}));
-  // Who is asking, before any body is read; probes (/healthz, /readyz) need no key.
+  // Who is asking, before any body is read; probes (/healthz, /readyz) and CORS preflights need no key.
   if (options.keys) {
     app.use(authenticate(options.keys, { publicDocs: options.publicDocs ?? true, publicMetrics: options.publicMetrics ?? true }));
   }
+  // Before the cross-site guard: the Web UI calls the codec from its own origin, under CORS the router grants.
+  // After authentication: the router checks the principal's role.
+  app.use(codecRouter(options.codec ?? { corsOrigins: [] }));
+  app.use(crossSiteGuard(options.requestGuard ?? {}));
   app.get('/metrics', metricsHandler(metrics.registry));
   // Parse every body as JSON when it claims to be JSON; crossSiteGuard refused other content types.
   // strict: false lets `null` or `42` through to the schema, which names what is wrong with them.

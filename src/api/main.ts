@@ -1,7 +1,8 @@
 import { exitOnFatal } from '../fatal';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { logger } from '../logger';
+import { createJoblineClient } from '../temporal/client';
 import { connectionOptions } from '../temporal/connection-options';
 import { temporalAddress } from '../temporal/address';
 import { appOptionsFrom, createApp } from './app';
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
   logger.level = config.logLevel;
   const address = temporalAddress(config);
   const connection = await Connection.connect(connectionOptions(config.temporal, address));
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = createJoblineClient(connection, config);
   const app = createApp(appOptionsFrom(config, client));
   const server = await listen(app, config.api.host, config.api.port);
   logger.info({ url: server.url, temporal: address }, 'api listening');

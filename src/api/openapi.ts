@@ -420,6 +420,29 @@ export function openApiDocument(): JsonSchema {
           },
         },
       },
+      ...Object.fromEntries(
+        (['decode', 'encode'] as const).map((direction) => [
+          `/codec/${direction}`,
+          {
+            post: {
+              summary: direction === 'decode' ? 'Codec server: decrypt payloads (the Web UI calls it)' : 'Codec server: encrypt payloads',
+              description:
+                "Temporal's codec-server protocol; CORS for the Web UI's origin. Needs the operator role when auth is on; 404 unless JOBLINE_ENCRYPTION_KEYS is set.",
+              parameters: [{ name: 'X-Namespace', in: 'header', schema: { type: 'string' } }],
+              requestBody: { required: true, content: json(ref('CodecPayloads')) },
+              responses: {
+                200: {
+                  description: direction === 'decode' ? 'The payloads, decrypted' : 'The payloads, encrypted',
+                  content: json(ref('CodecPayloads')),
+                },
+                400: problem('Not codec JSON, or a payload that does not decrypt'),
+                403: problem('The key does not have the operator role, or a foreign Origin'),
+                404: problem('Payload encryption is off'),
+              },
+            },
+          },
+        ]),
+      ),
       '/openapi.json': {
         get: {
           summary: 'This document',
@@ -485,6 +508,22 @@ export function openApiDocument(): JsonSchema {
           type: 'object',
           required: ['jobs'],
           properties: { jobs: { type: 'array', items: ref('Job') }, nextCursor: { type: 'string' } },
+        },
+        CodecPayloads: {
+          type: 'object',
+          required: ['payloads'],
+          properties: {
+            payloads: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  metadata: { type: 'object', additionalProperties: { type: 'string', contentEncoding: 'base64' } },
+                  data: { type: 'string', contentEncoding: 'base64' },
+                },
+              },
+            },
+          },
         },
         Problem: {
           type: 'object',

@@ -27,6 +27,8 @@ function isOpen(path: string, options: AuthenticateOptions): boolean {
 export function authenticate(keys: KeyRing, options: AuthenticateOptions = {}): RequestHandler {
   return (req, res, next) => {
     if (isOpen(req.path, options)) return next();
+    // Browsers send CORS preflights without credentials; the codec router answers them and allows nothing else.
+    if (req.method === 'OPTIONS' && req.path.startsWith('/codec/')) return next();
     const header = req.get('authorization');
     if (!header) {
       throw new HttpProblem(

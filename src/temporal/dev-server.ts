@@ -62,6 +62,8 @@ export interface DevServerOptions {
    */
   sqliteSynchronous?: 'normal' | 'full';
   namespace?: string;
+  /** The codec server the Web UI decodes payloads with (`<API URL>/codec`); the browser calls it. */
+  uiCodecEndpoint?: string;
   /** How long to wait for the frontend to answer. */
   startTimeoutMs?: number;
   /** Dynamic config on top of JOBLINE_DYNAMIC_CONFIG (a test's control server turns fairness off). */
@@ -113,6 +115,7 @@ export function devServerArgs(options: DevServerOptions): string[] {
   if (options.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
   if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));
+  if (options.uiCodecEndpoint !== undefined && options.uiPort !== undefined) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.dbFile) {
     // The default rollback journal syncs every commit through one connection: the bench measured ~3x the
     // throughput with WAL and synchronous=normal.

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Worker } from '@temporalio/worker';
+import type { Connection } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
 import { createArtifactStore } from '../../src/artifacts';
 import { KeyRing } from '../../src/auth/key-ring';
+import { codecServerOptionsFrom } from '../../src/api/routes/codec';
 import { listen, type RunningServer } from '../../src/api/server';
 import type { JobView } from '../../src/api/job-view';
 import { loadConfig, type Config } from '../../src/config';
 import { sourceAccessFrom } from '../../src/jobs/admission';
 import { logger } from '../../src/logger';
+import { createJoblineClient } from '../../src/temporal/client';
 import { createJoblineWorker } from '../../src/worker';
 import { testEnv } from './temporal-env';
 
@@ -34,6 +37,17 @@ export interface StackOptions {
   worker?: boolean;
   /** The key submit/getJob/waitFor send (`Authorization: Bearer`); set JOBLINE_API_KEYS_FILE in `env` too. */
   apiKey?: string;
+  /** Another Temporal server than the run's shared one (a suite that starts its own). */
+  server?: StackServer;
+  /** The API's port (0, the default: any free one). */
+  apiPort?: number;
+}
+
+export interface StackServer {
+  address: string;
+  namespace: string;
+  clientConnection: Connection;
+  workerConnection: NativeConnection;
 }
 
 const live = new Map<string, Stack>();
@@ -48,10 +62,16 @@ export async function stopAllStacks(): Promise<void> {
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const env = testEnv();
+  const server = options.server ?? {
+    address: env.server.address,
+    namespace: env.namespace,
+    clientConnection: env.clientConnection,
+    workerConnection: env.workerConnection,
+  };
   const taskQueue = `test-${randomUUID()}`;
   const config = loadConfig({
-    TEMPORAL_ADDRESS: env.server.address,
-    TEMPORAL_NAMESPACE: env.namespace,
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_NAMESPACE: server.namespace,
     JOBLINE_TASK_QUEUE: taskQueue,
     JOBLINE_ALLOW_PRIVATE_TARGETS: '1',
     JOBLINE_SHUTDOWN_GRACE_MS: '2000',
@@ -61,16 +81,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   if (options.worker !== false) {
-    worker = await createJoblineWorker({ connection: env.workerConnection, config, workflowBundle: env.workflowBundle });
+    worker = await createJoblineWorker({ connection: server.workerConnection, config, workflowBundle: env.workflowBundle });
     running = worker.run();
   }
+  // The stack's own client: with the payload codec when the stack's env sets JOBLINE_ENCRYPTION_KEYS.
   const app = createApp({
-    client: env.client,
+    client: createJoblineClient(server.clientConnection, config),
     namespace: config.temporal.namespace,
     taskQueue,
     logger,
     bodyLimitBytes: config.api.bodyLimitBytes,
-    uiUrl: 'http://ui.test',
+    uiUrl: config.temporal.uiUrl ?? 'http://ui.test',
     artifacts: createArtifactStore(config.artifacts),
     allowPrivateTargets: config.allowPrivateTargets,
     temporalDeadlineMs: config.api.temporalDeadlineMs,
@@ -80,9 +101,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     keys: config.auth.keysFile ? new KeyRing(config.auth.keysFile) : undefined,
     publicDocs: config.auth.publicDocs,
     publicMetrics: config.auth.publicMetrics,
+    codec: codecServerOptionsFrom(config),
   });
   const auth: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
-  const server: RunningServer = await listen(app, '127.0.0.1', 0);
+  const api: RunningServer = await listen(app, '127.0.0.1', options.apiPort ?? 0);
 
   const stopWorker = async () => {
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
@@ -93,9 +115,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const stack: Stack = {
     taskQueue,
     config,
-    baseUrl: server.url,
+    baseUrl: api.url,
     async submit(body, headers = {}) {
-      const response = await fetch(`${server.url}/v1/jobs`, {
+      const response = await fetch(`${api.url}/v1/jobs`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...auth, ...headers },
         body: JSON.stringify(body),
@@ -103,7 +125,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return { status: response.status, body: (await response.json()) as JobView & Record<string, unknown>, headers: response.headers };
     },
     async getJob(id) {
-      const response = await fetch(`${server.url}/v1/jobs/${encodeURIComponent(id)}`, { headers: auth });
+      const response = await fetch(`${api.url}/v1/jobs/${encodeURIComponent(id)}`, { headers: auth });
       if (response.status !== 200) throw new Error(`GET job ${id}: ${response.status} ${await response.text()}`);
       return (await response.json()) as JobView;
     },
@@ -112,7 +134,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       let last: JobView | undefined;
       while (Date.now() < deadline) {
         // A job that does not exist yet (a pipeline node before its start) is worth waiting for too.
-        const response = await fetch(`${server.url}/v1/jobs/${encodeURIComponent(id)}`, { headers: auth });
+        const response = await fetch(`${api.url}/v1/jobs/${encodeURIComponent(id)}`, { headers: auth });
         if (response.status !== 404) {
           if (response.status !== 200) throw new Error(`GET job ${id}: ${response.status} ${await response.text()}`);
           last = (await response.json()) as JobView;
@@ -126,7 +148,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async stop() {
       live.delete(taskQueue);
       await stopWorker();
-      await server.close();
+      await api.close();
     },
   };
   live.set(taskQueue, stack);
