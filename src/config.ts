@@ -51,6 +51,11 @@ export const EnvSchema = z.object({
     .enum(['1', '0', 'true', 'false', 'yes', 'no'])
     .default('1')
     .transform((value) => ['1', 'true', 'yes'].includes(value)),
+  // Jobline's own metrics (API /metrics, the worker's ports); 0 turns them off (the bench measures their cost).
+  JOBLINE_METRICS: z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+    .default('1')
+    .transform((value) => ['1', 'true', 'yes'].includes(value)),
   JOBLINE_PUBLIC_METRICS: z
     .enum(['1', '0', 'true', 'false', 'yes', 'no'])
     .default('1')
@@ -186,7 +191,7 @@ export interface Config {
     maxConcurrentActivities: number;
     maxConcurrentWorkflowTasks: number;
     shutdownGraceMs: number;
-    metrics: { host: string; port: number; sdkPort: number };
+    metrics: { enabled: boolean; host: string; port: number; sdkPort: number };
   };
   logLevel: Env['LOG_LEVEL'];
   /** Payload encryption keys (JOBLINE_ENCRYPTION_KEYS); undefined: payloads are stored as the SDK encodes them. */
@@ -289,6 +294,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentWorkflowTasks: env.JOBLINE_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       shutdownGraceMs: env.JOBLINE_SHUTDOWN_GRACE_MS,
       metrics: {
+        enabled: env.JOBLINE_METRICS,
         host: env.JOBLINE_WORKER_METRICS_HOST,
         port: env.JOBLINE_WORKER_METRICS_PORT,
         sdkPort: env.JOBLINE_WORKER_SDK_METRICS_PORT,

@@ -23,9 +23,10 @@ import { sdkMetricsAddress, startWorkerMetrics } from './metrics/worker-metrics'
 async function main(): Promise<void> {
   const config = loadConfig();
   logger.level = config.logLevel;
-  const sdkMetrics = await sdkMetricsAddress(config.worker.metrics);
+  const metricsOn = config.worker.metrics.enabled;
+  const sdkMetrics = metricsOn ? await sdkMetricsAddress(config.worker.metrics) : undefined;
   installRuntime(logger, config.logLevel, { sdkMetricsAddress: sdkMetrics });
-  const workerMetrics = await startWorkerMetrics(config.worker.metrics, logger);
+  const workerMetrics = metricsOn ? await startWorkerMetrics(config.worker.metrics, logger) : undefined;
 
   // The Web UI's codec endpoint names the API's port before the API listens: JOBLINE_API_PORT=0 takes a free one now.
   const apiPort = config.api.port === 0 ? await freePort(config.api.host) : config.api.port;
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   try {
     await prepareNamespace(clientConnection, config.temporal.namespace, logger, devServer ? config.embedded.retentionDays : undefined);
     const client = createJoblineClient(clientConnection, config);
-    const worker = await createJoblineWorker({ connection: workerConnection, config, attemptMetrics: workerMetrics.attempts });
+    const worker = await createJoblineWorker({ connection: workerConnection, config, attemptMetrics: workerMetrics?.attempts });
     const app = createApp({ ...appOptionsFrom(config, client), uiUrl });
     const api = await listen(app, config.api.host, apiPort);
     printBanner({
@@ -59,8 +60,8 @@ async function main(): Promise<void> {
       address,
       config,
       devServer,
-      workerMetricsUrl: workerMetrics.server.url,
-      sdkMetricsUrl: `http://${sdkMetrics}/metrics`,
+      workerMetricsUrl: workerMetrics?.server.url,
+      sdkMetricsUrl: sdkMetrics && `http://${sdkMetrics}/metrics`,
     });
 
     await worker.run(); // the Runtime turns SIGINT/SIGTERM into a graceful worker shutdown
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
   } finally {
     await workerConnection.close();
     await clientConnection.close();
-    await workerMetrics.server.close();
+    await workerMetrics?.server.close();
     if (devServer) {
       logger.info('stopping the embedded Temporal dev server');
       await devServer.stop();
@@ -83,8 +84,8 @@ function printBanner(info: {
   address: string;
   config: Config;
   devServer?: DevServer;
-  workerMetricsUrl: string;
-  sdkMetricsUrl: string;
+  workerMetricsUrl?: string;
+  sdkMetricsUrl?: string;
 }): void {
   const lines = [
     '',
@@ -94,8 +95,12 @@ function printBanner(info: {
     `  Temporal:   ${info.address}${info.devServer ? ' (embedded dev server)' : ''}`,
     `  Namespace:  ${info.config.temporal.namespace}`,
     `  Task queue: ${info.config.taskQueue}`,
-    `  Metrics:    ${info.apiUrl}/metrics (API), ${info.workerMetricsUrl} (worker)`,
-    `              ${info.sdkMetricsUrl} (Temporal SDK and workflows)`,
+    ...(info.workerMetricsUrl
+      ? [
+          `  Metrics:    ${info.apiUrl}/metrics (API), ${info.workerMetricsUrl} (worker)`,
+          `              ${info.sdkMetricsUrl} (Temporal SDK and workflows)`,
+        ]
+      : ['  Metrics:    off (JOBLINE_METRICS=0)']),
     ...(info.devServer?.metricsUrl ? [`              ${info.devServer.metricsUrl} (Temporal server)`] : []),
     ...(info.config.encryption
       ? [`  Payloads:   encrypted at rest, key "${info.config.encryption.currentKeyId}"; codec server ${info.apiUrl}/codec`]

@@ -48,7 +48,7 @@ export function createJoblineWorker({ connection, config, workflowBundle, attemp
     dataConverter: dataConverterFor(config.encryption),
     interceptors: {
       workflowModules: workflowInterceptorModules(),
-      activity: [correlationInterceptor, attempts.interceptor(new Set(jobTypeNames()))],
+      activity: [correlationInterceptor, ...(config.worker.metrics.enabled ? [attempts.interceptor(new Set(jobTypeNames()))] : [])],
     },
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
@@ -74,20 +74,21 @@ export function activityDeps(config: Config): ActivityDeps {
 async function main(): Promise<void> {
   const config = loadConfig();
   logger.level = config.logLevel;
-  installRuntime(logger, config.logLevel, { sdkMetricsAddress: await sdkMetricsAddress(config.worker.metrics) });
-  const metrics = await startWorkerMetrics(config.worker.metrics, logger);
+  const metricsOn = config.worker.metrics.enabled;
+  installRuntime(logger, config.logLevel, metricsOn ? { sdkMetricsAddress: await sdkMetricsAddress(config.worker.metrics) } : {});
+  const metrics = metricsOn ? await startWorkerMetrics(config.worker.metrics, logger) : undefined;
   const address = temporalAddress(config);
   const options = connectionOptions(config.temporal, address);
   const client = await Connection.connect(options);
   await prepareNamespace(client, config.temporal.namespace, logger).finally(() => client.close());
   const connection = await NativeConnection.connect(options);
   try {
-    const worker = await createJoblineWorker({ connection, config, attemptMetrics: metrics.attempts });
+    const worker = await createJoblineWorker({ connection, config, attemptMetrics: metrics?.attempts });
     logger.info({ address, namespace: config.temporal.namespace, taskQueue: config.taskQueue }, 'worker started');
     await worker.run(); // returns after SIGINT/SIGTERM once in-flight tasks have drained
     logger.info('worker stopped');
   } finally {
-    await metrics.server.close();
+    await metrics?.server.close();
     await connection.close();
   }
 }

@@ -75,6 +75,8 @@ interface ChildSetup {
   monitor: ProcessMonitor;
   logDir: string;
   taskQueue: string;
+  /** Extra environment of the children (a variant: metrics off, tracing on). */
+  env?: Record<string, string>;
 }
 
 function childEnv(setup: ChildSetup): NodeJS.ProcessEnv {
@@ -89,6 +91,7 @@ function childEnv(setup: ChildSetup): NodeJS.ProcessEnv {
     JOBLINE_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: String(setup.options.workflowTaskSlots),
     LOG_LEVEL: setup.options.logLevel,
     [WORKER_OPTIONS_ENV]: setup.options.workerOptions ?? '',
+    ...setup.env,
   };
 }
 
@@ -123,11 +126,14 @@ export async function startJobline(
   server: TemporalServer,
   monitor: ProcessMonitor,
   logDir: string,
+  variant: { name: string; env: Record<string, string> } = { name: 'jobline', env: {} },
 ): Promise<RunningJobline> {
-  const setup: ChildSetup = { options, server, monitor, logDir, taskQueue: `bench-jobline-${randomUUID().slice(0, 8)}` };
+  const setup: ChildSetup = { options, server, monitor, logDir, taskQueue: `bench-jobline-${randomUUID().slice(0, 8)}`, env: variant.env };
+  // Process names carry the variant, so that one run can watch several pairs.
+  const suffix = variant.name === 'jobline' ? '' : `-${variant.name}`;
   const [worker, api] = await Promise.all([
-    startChild(setup, 'jobline-worker', 'jobline-worker'),
-    startChild(setup, 'jobline-api', 'jobline-api'),
+    startChild(setup, `jobline-worker${suffix}`, 'jobline-worker'),
+    startChild(setup, `jobline-api${suffix}`, 'jobline-api'),
   ]);
   const apiUrl = api.url!;
   const pool = new Pool(apiUrl, { connections: options.clients, pipelining: 1, keepAliveTimeout: 60_000 });

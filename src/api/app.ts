@@ -61,6 +61,8 @@ export interface AppOptions {
   keys?: KeyRing;
   /** With keys: leave /docs and /openapi.json open (JOBLINE_PUBLIC_DOCS, default on). */
   publicDocs?: boolean;
+  /** Jobline's metrics (`/metrics`, request timing); on unless JOBLINE_METRICS=0. */
+  metrics?: boolean;
   /** `/metrics` without a key when auth is on (JOBLINE_PUBLIC_METRICS; default on, so Prometheus needs no key). */
   publicMetrics?: boolean;
   /** The codec server (/codec/*); unset: it answers 404. */
@@ -85,6 +87,7 @@ export function appOptionsFrom(config: Config, client: Client): AppOptions {
     keys: authModeFor(config.auth, config.api.host) === 'keys' ? new KeyRing(config.auth.keysFile!) : undefined,
     publicDocs: config.auth.publicDocs,
     publicMetrics: config.auth.publicMetrics,
+    metrics: config.worker.metrics.enabled,
     codec: codecServerOptionsFrom(config),
   };
 }
@@ -113,10 +116,10 @@ export function createApp(options: AppOptions): express.Express {
   const env = options.temporalDeadlineMs === undefined || !options.schedules ? loadConfig() : undefined;
   const health = new TemporalHealth(client.connection, options.namespace, options.temporalDeadlineMs ?? env!.api.temporalDeadlineMs);
   const scheduleLimits = options.schedules ?? env!.schedules;
-  const metrics = apiMetrics(client, options);
+  const metrics = options.metrics === false ? undefined : apiMetrics(client, options);
   const app = express();
   app.disable('x-powered-by');
-  app.use(metrics.observe());
+  if (metrics) app.use(metrics.observe());
   app.set('query parser', 'simple');
   app.use(
     pinoHttp<express.Request, express.Response, never>({
@@ -139,7 +142,7 @@ export function createApp(options: AppOptions): express.Express {
   // After authentication: the router checks the principal's role.
   app.use(codecRouter(options.codec ?? { corsOrigins: [] }));
   app.use(crossSiteGuard(options.requestGuard ?? {}));
-  app.get('/metrics', metricsHandler(metrics.registry));
+  if (metrics) app.get('/metrics', metricsHandler(metrics.registry));
   // Parse every body as JSON when it claims to be JSON; crossSiteGuard refused other content types.
   // strict: false lets `null` or `42` through to the schema, which names what is wrong with them.
   app.use(express.json({ limit: options.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
