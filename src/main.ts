@@ -2,6 +2,7 @@ import { exitOnFatal } from './fatal';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { appOptionsFrom, createApp } from './api/app';
+import { setUpAuth, type AuthSetup } from './auth/auth-setup';
 import { listen } from './api/server';
 import { loadConfig, type Config } from './config';
 import { logger } from './logger';
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   logger.level = config.logLevel;
   installRuntime(logger, config.logLevel);
+  // Before the server starts: no keys off loopback is refused at once.
+  const auth = setUpAuth(config, logger);
 
   let devServer: DevServer | undefined;
   if (!config.temporal.address) {
@@ -53,13 +56,15 @@ async function main(): Promise<void> {
     await prepareNamespace(clientConnection, config.temporal.namespace, logger, devServer ? config.embedded.retentionDays : undefined);
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
     const worker = await createJoblineWorker({ connection: workerConnection, config });
-    const app = createApp({ ...appOptionsFrom(config, client), uiUrl });
+    const app = createApp({ ...appOptionsFrom(config, client, auth), uiUrl });
     const api = await listen(app, config.api.host, config.api.port);
-    printBanner({ apiUrl: config.api.publicUrl ?? api.url, uiUrl, address, config, devServer });
+    logger.info({ auth: auth.mode }, `authentication: ${auth.summary}`);
+    printBanner({ apiUrl: config.api.publicUrl ?? api.url, uiUrl, address, config, devServer, auth });
 
     await worker.run(); // the Runtime turns SIGINT/SIGTERM into a graceful worker shutdown
     logger.info('worker drained; stopping the API');
     await api.close();
+    await auth.close();
   } finally {
     await workerConnection.close();
     await clientConnection.close();
@@ -70,11 +75,19 @@ async function main(): Promise<void> {
   }
 }
 
-function printBanner(info: { apiUrl: string; uiUrl?: string; address: string; config: Config; devServer?: DevServer }): void {
+function printBanner(info: {
+  apiUrl: string;
+  uiUrl?: string;
+  address: string;
+  config: Config;
+  devServer?: DevServer;
+  auth: AuthSetup;
+}): void {
   const lines = [
     '',
     'Jobline is running',
     `  API:        ${info.apiUrl}   (try: curl ${info.apiUrl}/readyz)`,
+    `  Auth:       ${info.auth.summary}`,
     `  Web UI:     ${info.uiUrl ?? '(not known: set TEMPORAL_UI_URL)'}`,
     `  Temporal:   ${info.address}${info.devServer ? ' (embedded dev server)' : ''}`,
     `  Namespace:  ${info.config.temporal.namespace}`,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
 import { createArtifactStore } from '../../src/artifacts';
-import { KeyRing } from '../../src/auth/key-ring';
+import { setUpAuth } from '../../src/auth/auth-setup';
 import { listen, type RunningServer } from '../../src/api/server';
 import type { JobView } from '../../src/api/job-view';
 import { loadConfig, type Config } from '../../src/config';
@@ -64,6 +64,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     worker = await createJoblineWorker({ connection: env.workerConnection, config, workflowBundle: env.workflowBundle });
     running = worker.run();
   }
+  // As the real processes do: keys reloaded on change and SIGHUP, submission rates in memory or Redis.
+  const authSetup = setUpAuth(config, logger);
   const app = createApp({
     client: env.client,
     namespace: config.temporal.namespace,
@@ -77,7 +79,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     schedules: config.schedules,
     requestGuard: { allowedHosts: config.api.allowedHosts, publicUrl: config.api.publicUrl, bindHost: config.api.host },
     sourceAccess: sourceAccessFrom(config),
-    keys: config.auth.keysFile ? new KeyRing(config.auth.keysFile) : undefined,
+    keys: authSetup.keys,
+    rateLimiter: authSetup.rateLimiter,
     publicDocs: config.auth.publicDocs,
   });
   const auth: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
@@ -126,6 +129,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       live.delete(taskQueue);
       await stopWorker();
       await server.close();
+      await authSetup.close();
     },
   };
   live.set(taskQueue, stack);
