@@ -21,7 +21,7 @@ export function resolveOperation(operations: readonly Operation[] = OPERATIONS):
   for (const operation of operations) {
     const method = operation.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     router[method](operation.path, (req, res, next) => {
-      const params = Object.fromEntries(Object.entries(req.params).map(([name, value]) => [name, [value].flat().join("/")]));
+      const params = Object.fromEntries(Object.entries(req.params).map(([name, value]) => [name, [value].flat().join('/')]));
       res.locals.operation = { ...operation, params } satisfies ResolvedOperation;
       next('router');
     });

@@ -80,7 +80,14 @@ export class SubmissionRateLimiter {
     if (!limiter) {
       const memory = new RateLimiterMemory({ points, duration, keyPrefix });
       limiter = this.redis
-        ? new RateLimiterRedis({ storeClient: this.redis, points, duration, keyPrefix, insuranceLimiter: memory, rejectIfRedisNotReady: true })
+        ? new RateLimiterRedis({
+            storeClient: this.redis,
+            points,
+            duration,
+            keyPrefix,
+            insuranceLimiter: memory,
+            rejectIfRedisNotReady: true,
+          })
         : memory;
       this.limiters.set(keyPrefix, limiter);
     }

@@ -25,7 +25,10 @@ export function watchKeyFile(ring: KeyRing, log: Logger, options: WatchOptions =
       const { size, changed } = ring.reload();
       if (changed || trigger === 'SIGHUP') log.info({ file: ring.file, keys: size, trigger }, 'API keys reloaded');
     } catch (err) {
-      log.error({ file: ring.file, trigger, error: (err as Error).message }, 'API key file not reloaded; the keys loaded before stay in use');
+      log.error(
+        { file: ring.file, trigger, error: (err as Error).message },
+        'API key file not reloaded; the keys loaded before stay in use',
+      );
     }
   };
   let timer: NodeJS.Timeout | undefined;
@@ -39,7 +42,9 @@ export function watchKeyFile(ring: KeyRing, log: Logger, options: WatchOptions =
     try {
       // persistent: false, so a watched key file never keeps a process alive that is shutting down.
       watcher = watch(path.dirname(ring.file), { persistent: false }, soon);
-      watcher.on('error', (err) => log.warn({ file: ring.file, error: err.message }, 'cannot watch the API key file; reload it with SIGHUP'));
+      watcher.on('error', (err) =>
+        log.warn({ file: ring.file, error: err.message }, 'cannot watch the API key file; reload it with SIGHUP'),
+      );
     } catch (err) {
       log.warn({ file: ring.file, error: (err as Error).message }, 'cannot watch the API key file; reload it with SIGHUP');
     }
