@@ -32,3 +32,29 @@ export function writeKeyFile(specs: KeySpec[], format: 'json' | 'yaml' = 'json')
 }
 
 export const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
+
+export interface KeyedReply {
+  status: number;
+  headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read fields of many shapes
+  body: any;
+}
+
+/** A caller with one key: `as(method, path, body?)` sends JSON with `Authorization: Bearer <key>` (none when key is undefined). */
+export function caller(baseUrl: string, key: string | undefined) {
+  return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<KeyedReply> => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { ...(key ? bearer(key) : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  };
+}
