@@ -27,9 +27,9 @@ export class SubmissionRateLimiter {
 
   constructor(options: { redisUrl?: string; logger?: Logger } = {}) {
     if (options.redisUrl) {
-      // No offline queue: a command while Redis is away fails at once (and the insurance limiter counts),
-      // instead of waiting for a reconnect while the client's request hangs.
-      this.redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+      // Commands wait while the client (re)connects, but fail after one reconnect attempt, so a Redis that
+      // is away costs a submission a moment and then the insurance limiter counts it in memory.
+      this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000 });
       const log = options.logger;
       let reported = false;
       this.redis.on('error', (err: Error) => {
@@ -86,7 +86,6 @@ export class SubmissionRateLimiter {
             duration,
             keyPrefix,
             insuranceLimiter: memory,
-            rejectIfRedisNotReady: true,
           })
         : memory;
       this.limiters.set(keyPrefix, limiter);
