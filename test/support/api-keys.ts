@@ -6,16 +6,22 @@ import type { KeyRecord } from '../../src/auth/key-file';
 
 export type KeySpec = Omit<KeyRecord, 'hash' | 'weight'> & { weight?: number };
 
-/** Writes a key file (as `npm run apikey` would fill it) to a temp dir; returns its path and each key by id. */
-export function writeKeyFile(specs: KeySpec[], format: 'json' | 'yaml' = 'json'): { file: string; keys: Record<string, string> } {
+/**
+ * Writes a key file (as `npm run apikey` would fill it) to a temp dir, or over `into`; returns its path and
+ * each key by id.
+ */
+export function writeKeyFile(
+  specs: KeySpec[],
+  format: 'json' | 'yaml' = 'json',
+  into?: string,
+): { file: string; keys: Record<string, string> } {
   const keys: Record<string, string> = {};
   const records = specs.map((spec) => {
     const key = newApiKey(spec.id);
     keys[spec.id] = key;
     return { ...spec, hash: hashApiKey(key) };
   });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'jobline-keys-'));
-  const file = path.join(dir, format === 'json' ? 'keys.json' : 'keys.yaml');
+  const file = into ?? path.join(mkdtempSync(path.join(os.tmpdir(), 'jobline-keys-')), format === 'json' ? 'keys.json' : 'keys.yaml');
   const text =
     format === 'json'
       ? JSON.stringify({ keys: records }, null, 2)
