@@ -130,7 +130,7 @@ export function createApp(options: AppOptions): express.Express {
   // Everything after the parser may recurse over the body (zod, the idempotency hash): bound its depth first.
   app.use(jsonDepthGuard());
   // /readyz sets its own deadline and is the health state's own probe; /healthz never calls Temporal.
-  app.use(healthRouter(health));
+  app.use(healthRouter(health, logger));
   // Every Temporal call a request makes runs under a deadline, so an outage answers 503 in seconds.
   app.use(health.requestScope());
   app.use(docsRouter());
