@@ -2,7 +2,7 @@ import { exitOnFatal } from './fatal';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { appOptionsFrom, createApp } from './api/app';
-import { setUpAuth, type AuthSetup } from './auth/auth-setup';
+import { logAuthSetup, setUpAuth, type AuthSetup } from './auth/auth-setup';
 import { listen } from './api/server';
 import { loadConfig, type Config } from './config';
 import { logger } from './logger';
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
   installRuntime(logger, config.logLevel);
   // Before the server starts: no keys off loopback is refused at once.
   const auth = setUpAuth(config, logger);
+  logAuthSetup(logger, auth);
 
   let devServer: DevServer | undefined;
   if (!config.temporal.address) {
@@ -58,7 +59,6 @@ async function main(): Promise<void> {
     const worker = await createJoblineWorker({ connection: workerConnection, config });
     const app = createApp({ ...appOptionsFrom(config, client, auth), uiUrl });
     const api = await listen(app, config.api.host, config.api.port);
-    logger.info({ auth: auth.mode }, `authentication: ${auth.summary}`);
     printBanner({ apiUrl: config.api.publicUrl ?? api.url, uiUrl, address, config, devServer, auth });
 
     await worker.run(); // the Runtime turns SIGINT/SIGTERM into a graceful worker shutdown

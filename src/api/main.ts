@@ -1,6 +1,6 @@
 import { exitOnFatal } from '../fatal';
 import { Client, Connection } from '@temporalio/client';
-import { setUpAuth } from '../auth/auth-setup';
+import { logAuthSetup, setUpAuth } from '../auth/auth-setup';
 import { loadConfig } from '../config';
 import { logger } from '../logger';
 import { connectionOptions } from '../temporal/connection-options';
@@ -13,12 +13,13 @@ async function main(): Promise<void> {
   const config = loadConfig();
   logger.level = config.logLevel;
   const auth = setUpAuth(config, logger);
+  logAuthSetup(logger, auth);
   const address = temporalAddress(config);
   const connection = await Connection.connect(connectionOptions(config.temporal, address));
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const app = createApp(appOptionsFrom(config, client, auth));
   const server = await listen(app, config.api.host, config.api.port);
-  logger.info({ url: server.url, temporal: address, auth: auth.mode }, `api listening; authentication: ${auth.summary}`);
+  logger.info({ url: server.url, temporal: address, auth: auth.mode }, 'api listening');
   const stop = async () => {
     logger.info('api stopping');
     await server.close();

@@ -42,3 +42,9 @@ export function setUpAuth(config: Config, log: Logger): AuthSetup {
     },
   };
 }
+
+/** The start-up line about authentication: a warning when the API is open (no keys), so that it is seen at any level. */
+export function logAuthSetup(log: Logger, auth: AuthSetup): void {
+  if (auth.mode === 'keys') log.info({ auth: auth.mode, keys: auth.keys?.size }, `authentication: ${auth.summary}`);
+  else log.warn({ auth: auth.mode }, `authentication: ${auth.summary}`);
+}

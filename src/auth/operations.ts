@@ -60,6 +60,10 @@ export const OPERATIONS: readonly Operation[] = [
   { method: 'POST', path: '/v1/schedules/:id/pause', role: 'operator', body: 'control' },
   { method: 'POST', path: '/v1/schedules/:id/resume', role: 'operator', body: 'control' },
   { method: 'POST', path: '/v1/schedules/:id/trigger', role: 'operator', body: 'control', submits: true },
+
+  // The codec server the Temporal Web UI calls (payload encryption): it decrypts inputs and results.
+  { method: 'POST', path: '/codec/decode', role: 'operator', body: 'submission' },
+  { method: 'POST', path: '/codec/encode', role: 'operator', body: 'submission' },
 ];
 
 /** `POST /v1/jobs/:id` → `post /v1/jobs/{id}`: the OpenAPI spelling of an operation. */
