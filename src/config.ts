@@ -60,6 +60,8 @@ export const EnvSchema = z.object({
     .enum(['1', '0', 'true', 'false', 'yes', 'no'])
     .default('1')
     .transform((value) => ['1', 'true', 'yes'].includes(value)),
+  // Shared state of several API processes (the per-key submission rate); unset: each process counts alone.
+  JOBLINE_REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' }).optional(),
   JOBLINE_BODY_LIMIT_BYTES: positiveInt.max(64 * 1024 * 1024).default(1024 * 1024),
   JOBLINE_DATA_DIR: z.string().min(1).default('data'),
   JOBLINE_TEMPORAL_IP: z.string().min(1).default('127.0.0.1'),
@@ -174,6 +176,8 @@ export interface Config {
     /** /metrics without a key. */
     publicMetrics: boolean;
   };
+  /** JOBLINE_REDIS_URL: where API processes share counters (submission rates); may hold a password: never log it. */
+  redisUrl?: string;
   schedules: { minIntervalMs: number; maxCount: number };
   embedded: {
     cliPath: string;
@@ -276,6 +280,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       publicDocs: env.JOBLINE_PUBLIC_DOCS,
       publicMetrics: env.JOBLINE_PUBLIC_METRICS,
     },
+    redisUrl: env.JOBLINE_REDIS_URL,
     schedules: { minIntervalMs: env.JOBLINE_SCHEDULE_MIN_INTERVAL_MS, maxCount: env.JOBLINE_MAX_SCHEDULES },
     embedded: {
       cliPath: env.TEMPORAL_CLI_PATH ?? DEFAULT_CLI_PATH,

@@ -2,6 +2,7 @@ import { exitOnFatal } from './fatal';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { appOptionsFrom, createApp } from './api/app';
+import { logAuthSetup, setUpAuth, type AuthSetup } from './auth/auth-setup';
 import { listen } from './api/server';
 import { loadConfig, type Config } from './config';
 import { logger } from './logger';
@@ -27,6 +28,9 @@ async function main(): Promise<void> {
   const sdkMetrics = metricsOn ? await sdkMetricsAddress(config.worker.metrics) : undefined;
   installRuntime(logger, config.logLevel, { sdkMetricsAddress: sdkMetrics });
   const workerMetrics = metricsOn ? await startWorkerMetrics(config.worker.metrics, logger) : undefined;
+  // Before the server starts: no keys off loopback is refused at once.
+  const auth = setUpAuth(config, logger);
+  logAuthSetup(logger, auth);
 
   // The Web UI's codec endpoint names the API's port before the API listens: JOBLINE_API_PORT=0 takes a free one now.
   const apiPort = config.api.port === 0 ? await freePort(config.api.host) : config.api.port;
@@ -52,7 +56,7 @@ async function main(): Promise<void> {
     await prepareNamespace(clientConnection, config.temporal.namespace, logger, devServer ? config.embedded.retentionDays : undefined);
     const client = createJoblineClient(clientConnection, config);
     const worker = await createJoblineWorker({ connection: workerConnection, config, attemptMetrics: workerMetrics?.attempts });
-    const app = createApp({ ...appOptionsFrom(config, client), uiUrl });
+    const app = createApp({ ...appOptionsFrom(config, client, auth), uiUrl });
     const api = await listen(app, config.api.host, apiPort);
     printBanner({
       apiUrl: config.api.publicUrl ?? api.url,
@@ -62,11 +66,13 @@ async function main(): Promise<void> {
       devServer,
       workerMetricsUrl: workerMetrics?.server.url,
       sdkMetricsUrl: sdkMetrics && `http://${sdkMetrics}/metrics`,
+      auth,
     });
 
     await worker.run(); // the Runtime turns SIGINT/SIGTERM into a graceful worker shutdown
     logger.info('worker drained; stopping the API');
     await api.close();
+    await auth.close();
   } finally {
     await workerConnection.close();
     await clientConnection.close();
@@ -86,11 +92,13 @@ function printBanner(info: {
   devServer?: DevServer;
   workerMetricsUrl?: string;
   sdkMetricsUrl?: string;
+  auth: AuthSetup;
 }): void {
   const lines = [
     '',
     'Jobline is running',
     `  API:        ${info.apiUrl}   (try: curl ${info.apiUrl}/readyz)`,
+    `  Auth:       ${info.auth.summary}`,
     `  Web UI:     ${info.uiUrl ?? '(not known: set TEMPORAL_UI_URL)'}`,
     `  Temporal:   ${info.address}${info.devServer ? ' (embedded dev server)' : ''}`,
     `  Namespace:  ${info.config.temporal.namespace}`,

@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { KeyRing } from '../src/auth/key-ring';
+import { watchKeyFile } from '../src/auth/watch-key-file';
+import { logger } from '../src/logger';
 import { authModeFor, UnsafeAuthConfigError } from '../src/auth/auth-mode';
 import { hashApiKey, keyMatches, newApiKey } from '../src/auth/api-key';
 import { bearer, writeKeyFile } from './support/api-keys';
@@ -71,5 +75,60 @@ describe('authentication: keys and modes', () => {
     assert.throws(() => authModeFor({}, '10.1.2.3'), UnsafeAuthConfigError);
     assert.equal(authModeFor({ mode: 'none' }, '0.0.0.0'), 'none');
     assert.equal(authModeFor({ keysFile: '/etc/jobline/keys.yaml' }, '0.0.0.0'), 'keys');
+  });
+});
+
+describe('authentication: the key file reloads without a restart', function () {
+  this.timeout(60_000);
+  const { file, keys: first } = writeKeyFile([
+    { id: 'stays', tenant: 'acme', role: 'reader' },
+    { id: 'leaves', tenant: 'acme', role: 'reader' },
+  ]);
+  const suite = useStack({ env: { JOBLINE_API_KEYS_FILE: file }, worker: false });
+  const status = async (key: string) => (await fetch(`${suite.stack.baseUrl}/v1/jobs?limit=1`, { headers: bearer(key) })).status;
+  const eventually = async (key: string, expected: number, withinMs = 3_000) => {
+    const deadline = Date.now() + withinMs;
+    let last = 0;
+    while (Date.now() < deadline) {
+      last = await status(key);
+      if (last === expected) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.fail(`expected ${expected} within ${withinMs} ms, last ${last}`);
+  };
+
+  it('takes a new key and drops a removed one when the file changes; an invalid file keeps the keys', async () => {
+    assert.equal(await status(first.stays!), 200);
+    assert.equal(await status(first.leaves!), 200);
+    // Rewritten as an operator would: `stays` kept (same hash), `leaves` removed, `arrives` new.
+    const stays = { id: 'stays', tenant: 'acme', role: 'reader' as const, hash: hashApiKey(first.stays!) };
+    const arrives = newApiKey('arrives');
+    writeFileSync(file, JSON.stringify({ keys: [stays, { id: 'arrives', tenant: 'acme', role: 'reader', hash: hashApiKey(arrives) }] }));
+    await eventually(arrives, 200);
+    await eventually(first.leaves!, 401);
+    assert.equal(await status(first.stays!), 200);
+
+    writeFileSync(file, 'keys: [{ id: "broken", hash: "not-a-hash" }]');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    assert.equal(await status(arrives), 200, 'an invalid file keeps the keys loaded before');
+    assert.equal(await status(first.stays!), 200);
+  });
+
+  it('reloads on SIGHUP', async () => {
+    const { file: other, keys: before } = writeKeyFile([{ id: 'old', tenant: 'acme', role: 'reader' }]);
+    const ring = new KeyRing(other);
+    const stop = watchKeyFile(ring, logger, { fileEvents: false });
+    try {
+      const { keys: after } = writeKeyFile([{ id: 'new', tenant: 'acme', role: 'reader' }], 'json', other);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.ok(ring.authenticate(before.old!), 'not reloaded before the signal');
+      assert.equal(ring.authenticate(after.new!), undefined);
+      process.kill(process.pid, 'SIGHUP');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(ring.authenticate(after.new!)?.keyId, 'new');
+      assert.equal(ring.authenticate(before.old!), undefined);
+    } finally {
+      stop();
+    }
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { parse } from 'yaml';
+import { authModeFor } from '../src/auth/auth-mode';
 import { EnvSchema, loadConfig, PROJECT_ROOT } from '../src/config';
 import { clusterBinaries } from '../src/temporal/cluster/binaries';
 import { SCHEMA_STEPS } from '../src/temporal/cluster/schema';
@@ -137,6 +138,8 @@ describe('docker-compose.yml', () => {
     const api = service(compose, 'api');
     const config = loadConfig(environmentOf(api));
     assert.equal(config.api.host, '0.0.0.0', 'api: JOBLINE_API_HOST must be 0.0.0.0 inside a container');
+    // Off loopback without keys the API refuses to start: the file must say how it authenticates.
+    assert.doesNotThrow(() => authModeFor(config.auth, config.api.host), 'api: set JOBLINE_API_KEYS_FILE or JOBLINE_AUTH=none');
     const published = (api.ports ?? []).map(String);
     assert.ok(
       published.some((spec) => spec.endsWith(`:${config.api.port}`)),

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../src/api/app';
 import { openApiDocument } from '../src/api/openapi';
+import { operationFor } from '../src/auth/operations';
 import { JOB_TYPES } from '../src/jobs';
 import { logger } from '../src/logger';
 import { startStack, type Stack } from './support/stack';
@@ -73,6 +74,39 @@ describe('OpenAPI document and docs page', function () {
     assert.equal(http.defaults.maxAttempts, 8);
     assert.deepEqual(http.defaults.nonRetryableErrorTypes, ['HttpClientError', 'TargetNotAllowed']);
     assert.ok(http.input.properties.url);
+  });
+
+  it('declares the bearer scheme and, from the operations table, the role of every operation but the probes', () => {
+    type Op = { security?: unknown[]; 'x-required-role'?: string; description?: string; responses: Record<string, unknown> };
+    const doc = openApiDocument() as {
+      security: unknown[];
+      components: { securitySchemes: Record<string, { type: string; scheme: string }> };
+      paths: Record<string, Record<string, Op>>;
+    };
+    assert.deepEqual(doc.components.securitySchemes.bearerAuth, {
+      ...doc.components.securitySchemes.bearerAuth,
+      type: 'http',
+      scheme: 'bearer',
+    });
+    assert.deepEqual(doc.security, [{ bearerAuth: [] }]);
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const where = `${method} ${path}`;
+        const role = operationFor(method, path)!.role;
+        assert.equal(operation['x-required-role'], role, where);
+        if (path === '/healthz' || path === '/readyz') {
+          assert.deepEqual(operation.security, [], `${where} is open`);
+          continue;
+        }
+        assert.deepEqual(operation.security, [{ bearerAuth: [] }], where);
+        assert.match(operation.description ?? '', role === 'reader' ? /any role/ : new RegExp(`role ${role} or above`), where);
+        assert.ok(operation.responses[401], `${where} documents 401`);
+        if (role !== 'reader') assert.ok(operation.responses[403], `${where} documents 403`);
+      }
+    }
+    assert.equal(doc.paths['/v1/jobs']!.post!['x-required-role'], 'submitter');
+    assert.equal(doc.paths['/v1/dead-letters/{id}/retry']!.post!['x-required-role'], 'operator');
+    assert.ok(doc.paths['/v1/jobs']!.post!.responses[429], 'a submission documents 429');
   });
 
   it('documents every route the API serves and serves every documented one, each with a unique operationId', async () => {

@@ -4,9 +4,14 @@ import type { Client } from '@temporalio/client';
 import { webUiUrl, type Config } from '../config';
 import type { LevelWithSilent } from 'pino';
 import { createArtifactStore, type ArtifactStore } from '../artifacts';
+import { auditLog } from '../auth/audit';
 import { authenticate } from '../auth/authenticate';
-import { authModeFor } from '../auth/auth-mode';
-import { KeyRing } from '../auth/key-ring';
+import { setUpAuth, type AuthSetup } from '../auth/auth-setup';
+import { authorize } from '../auth/authorize';
+import type { KeyRing } from '../auth/key-ring';
+import { limitSubmissions } from '../auth/rate-limit';
+import { assertEveryRouteListed, resolveOperation } from '../auth/resolve-operation';
+import { SubmissionRateLimiter } from '../auth/submission-rate';
 import { jobTypeNames } from '../jobs';
 import { ApiMetrics } from '../metrics/api-metrics';
 import { registerDeadLetterGauge } from '../metrics/dead-letter-gauge';
@@ -19,6 +24,7 @@ import { LOG_REDACTION, logger, type Logger } from '../logger';
 import { DeadLetterService } from './dead-letters';
 import { JobReader } from './job-reader';
 import { JobService } from './job-service';
+import { jsonBodies } from './json-bodies';
 import { jsonDepthGuard } from './json-depth';
 import { HttpProblem, problemHandler } from './problem';
 import { crossSiteGuard, hostGuard, type RequestGuardOptions } from './request-guard';
@@ -34,6 +40,7 @@ import { jobsRouter } from './routes/jobs';
 import { reportsRouter } from './routes/reports';
 import { schedulesRouter } from './routes/schedules';
 import { ScheduleService } from './schedule-service';
+import { securityHeaders } from './security-headers';
 import { TemporalHealth } from './temporal-health';
 import { InFlightLimit } from '../tenancy/in-flight-limit';
 
@@ -67,10 +74,15 @@ export interface AppOptions {
   publicMetrics?: boolean;
   /** The codec server (/codec/*); unset: it answers 404. */
   codec?: CodecServerOptions;
+  /** Counts submissions of keys that have a `rateLimit`; by default in this process's memory (with keys only). */
+  rateLimiter?: SubmissionRateLimiter;
 }
 
-/** The API's options as every Jobline process builds them from its Config. */
-export function appOptionsFrom(config: Config, client: Client): AppOptions {
+/**
+ * The API's options as every Jobline process builds them from its Config. `auth` (setUpAuth) is the process's
+ * authentication: made here when not given, and refused here when unsafe (no keys off loopback).
+ */
+export function appOptionsFrom(config: Config, client: Client, auth: AuthSetup = setUpAuth(config, logger)): AppOptions {
   return {
     client,
     namespace: config.temporal.namespace,
@@ -83,8 +95,8 @@ export function appOptionsFrom(config: Config, client: Client): AppOptions {
     schedules: config.schedules,
     requestGuard: { allowedHosts: config.api.allowedHosts, publicUrl: config.api.publicUrl, bindHost: config.api.host },
     sourceAccess: sourceAccessFrom(config),
-    // Refuses an unsafe combination (no keys off loopback) before anything listens.
-    keys: authModeFor(config.auth, config.api.host) === 'keys' ? new KeyRing(config.auth.keysFile!) : undefined,
+    keys: auth.keys,
+    rateLimiter: auth.rateLimiter,
     publicDocs: config.auth.publicDocs,
     publicMetrics: config.auth.publicMetrics,
     metrics: config.worker.metrics.enabled,
@@ -131,25 +143,35 @@ export function createApp(options: AppOptions): express.Express {
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     }),
   );
-  // Before anything reads the request: a Host that is not ours (DNS rebinding) is 421, and a state-changing
-  // request from another site or with a body that is not JSON is 403 or 415.
+  app.use(securityHeaders());
+  // Which operation of the table (src/auth/operations.ts) the request is for: its role, body limit, rate.
+  app.use(resolveOperation());
+  // Every state-changing request leaves an audit line once answered, refused ones included.
+  app.use(auditLog(logger, { keys: options.keys !== undefined }));
+  app.use(securityHeaders());
+  // Which operation of the table (src/auth/operations.ts) the request is for: its role, body limit, rate.
+  app.use(resolveOperation());
+  // Every state-changing request leaves an audit line once answered, refused ones included.
+  app.use(auditLog(logger, { keys: options.keys !== undefined }));
+  // Before anything reads the request: a Host that is not ours (DNS rebinding) is 421.
   app.use(hostGuard(options.requestGuard ?? {}));
-  // Who is asking, before any body is read; probes (/healthz, /readyz) and CORS preflights need no key.
+  // Who is asking, and may they, before any body is read; probes (/healthz, /readyz) and CORS preflights need no key.
   if (options.keys) {
     app.use(authenticate(options.keys, { publicDocs: options.publicDocs ?? true, publicMetrics: options.publicMetrics ?? true }));
+    app.use(authorize());
+    app.use(limitSubmissions(options.rateLimiter ?? new SubmissionRateLimiter()));
   }
   // Before the cross-site guard: the Web UI calls the codec from its own origin, under CORS the router grants.
   // After authentication: the router checks the principal's role.
   app.use(codecRouter(options.codec ?? { corsOrigins: [] }));
+  // A state-changing request from another site or with a body that is not JSON is 403 or 415.
   app.use(crossSiteGuard(options.requestGuard ?? {}));
   if (metrics) app.get('/metrics', metricsHandler(metrics.registry));
-  // Parse every body as JSON when it claims to be JSON; crossSiteGuard refused other content types.
-  // strict: false lets `null` or `42` through to the schema, which names what is wrong with them.
-  app.use(express.json({ limit: options.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
+  app.use(jsonBodies(options.bodyLimitBytes));
   // Everything after the parser may recurse over the body (zod, the idempotency hash): bound its depth first.
   app.use(jsonDepthGuard());
   // /readyz sets its own deadline and is the health state's own probe; /healthz never calls Temporal.
-  app.use(healthRouter(health));
+  app.use(healthRouter(health, logger));
   // Every Temporal call a request makes runs under a deadline, so an outage answers 503 in seconds.
   app.use(health.requestScope());
   app.use(docsRouter());
@@ -169,6 +191,8 @@ export function createApp(options: AppOptions): express.Express {
   app.use(reportsRouter());
   app.use(artifactsRouter(artifacts, reader));
   app.use((req, _res, next) => next(new HttpProblem(404, 'not-found', `no route for ${req.method} ${req.path}`)));
+  // Fails closed: a route without a row in the operations table would skip the role check.
+  assertEveryRouteListed(app);
   app.use(health.observeErrors());
   app.use(problemHandler(logger));
   return app;

@@ -1,5 +1,6 @@
 import { exitOnFatal } from '../fatal';
 import { Connection } from '@temporalio/client';
+import { logAuthSetup, setUpAuth } from '../auth/auth-setup';
 import { loadConfig } from '../config';
 import { logger } from '../logger';
 import { createJoblineClient } from '../temporal/client';
@@ -12,15 +13,18 @@ import { listen } from './server';
 async function main(): Promise<void> {
   const config = loadConfig();
   logger.level = config.logLevel;
+  const auth = setUpAuth(config, logger);
+  logAuthSetup(logger, auth);
   const address = temporalAddress(config);
   const connection = await Connection.connect(connectionOptions(config.temporal, address));
   const client = createJoblineClient(connection, config);
-  const app = createApp(appOptionsFrom(config, client));
+  const app = createApp(appOptionsFrom(config, client, auth));
   const server = await listen(app, config.api.host, config.api.port);
-  logger.info({ url: server.url, temporal: address }, 'api listening');
+  logger.info({ url: server.url, temporal: address, auth: auth.mode }, 'api listening');
   const stop = async () => {
     logger.info('api stopping');
     await server.close();
+    await auth.close();
     await connection.close();
   };
   process.once('SIGINT', () => void stop());

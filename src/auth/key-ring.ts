@@ -5,16 +5,20 @@ import type { Principal } from './principal';
 /** The keys the API accepts, read from the key file; `reload` swaps them in only if the new file is valid. */
 export class KeyRing {
   private records = new Map<string, KeyRecord>();
+  private fingerprint = '';
 
   constructor(readonly file: string) {
     this.reload();
   }
 
-  /** Re-reads the file; on an invalid file it throws and keeps the keys it had. */
-  reload(): number {
+  /** Re-reads the file; on an invalid file it throws and keeps the keys it had. `changed`: the records differ. */
+  reload(): { size: number; changed: boolean } {
     const next = new Map(readKeyFile(this.file).keys.map((record) => [record.id, record]));
+    const fingerprint = JSON.stringify([...next.values()]);
+    const changed = fingerprint !== this.fingerprint;
     this.records = next;
-    return next.size;
+    this.fingerprint = fingerprint;
+    return { size: next.size, changed };
   }
 
   get size(): number {

@@ -6,16 +6,22 @@ import type { KeyRecord } from '../../src/auth/key-file';
 
 export type KeySpec = Omit<KeyRecord, 'hash' | 'weight'> & { weight?: number };
 
-/** Writes a key file (as `npm run apikey` would fill it) to a temp dir; returns its path and each key by id. */
-export function writeKeyFile(specs: KeySpec[], format: 'json' | 'yaml' = 'json'): { file: string; keys: Record<string, string> } {
+/**
+ * Writes a key file (as `npm run apikey` would fill it) to a temp dir, or over `into`; returns its path and
+ * each key by id.
+ */
+export function writeKeyFile(
+  specs: KeySpec[],
+  format: 'json' | 'yaml' = 'json',
+  into?: string,
+): { file: string; keys: Record<string, string> } {
   const keys: Record<string, string> = {};
   const records = specs.map((spec) => {
     const key = newApiKey(spec.id);
     keys[spec.id] = key;
     return { ...spec, hash: hashApiKey(key) };
   });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'jobline-keys-'));
-  const file = path.join(dir, format === 'json' ? 'keys.json' : 'keys.yaml');
+  const file = into ?? path.join(mkdtempSync(path.join(os.tmpdir(), 'jobline-keys-')), format === 'json' ? 'keys.json' : 'keys.yaml');
   const text =
     format === 'json'
       ? JSON.stringify({ keys: records }, null, 2)
@@ -32,3 +38,29 @@ export function writeKeyFile(specs: KeySpec[], format: 'json' | 'yaml' = 'json')
 }
 
 export const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
+
+export interface KeyedReply {
+  status: number;
+  headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read fields of many shapes
+  body: any;
+}
+
+/** A caller with one key: `as(method, path, body?)` sends JSON with `Authorization: Bearer <key>` (none when key is undefined). */
+export function caller(baseUrl: string, key: string | undefined) {
+  return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<KeyedReply> => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { ...(key ? bearer(key) : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  };
+}

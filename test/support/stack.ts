@@ -3,8 +3,8 @@ import type { Connection } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
 import { createArtifactStore } from '../../src/artifacts';
-import { KeyRing } from '../../src/auth/key-ring';
 import { codecServerOptionsFrom } from '../../src/api/routes/codec';
+import { setUpAuth } from '../../src/auth/auth-setup';
 import { listen, type RunningServer } from '../../src/api/server';
 import type { JobView } from '../../src/api/job-view';
 import { loadConfig, type Config } from '../../src/config';
@@ -84,6 +84,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     worker = await createJoblineWorker({ connection: server.workerConnection, config, workflowBundle: env.workflowBundle });
     running = worker.run();
   }
+  // As the real processes do: keys reloaded on change and SIGHUP, submission rates in memory or Redis.
+  const authSetup = setUpAuth(config, logger);
   // The stack's own client: with the payload codec when the stack's env sets JOBLINE_ENCRYPTION_KEYS.
   const app = createApp({
     client: createJoblineClient(server.clientConnection, config),
@@ -98,7 +100,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     schedules: config.schedules,
     requestGuard: { allowedHosts: config.api.allowedHosts, publicUrl: config.api.publicUrl, bindHost: config.api.host },
     sourceAccess: sourceAccessFrom(config),
-    keys: config.auth.keysFile ? new KeyRing(config.auth.keysFile) : undefined,
+    keys: authSetup.keys,
+    rateLimiter: authSetup.rateLimiter,
     publicDocs: config.auth.publicDocs,
     publicMetrics: config.auth.publicMetrics,
     codec: codecServerOptionsFrom(config),
@@ -149,6 +152,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       live.delete(taskQueue);
       await stopWorker();
       await api.close();
+      await authSetup.close();
     },
   };
   live.set(taskQueue, stack);

@@ -1,10 +1,11 @@
 import { Router } from 'express';
 import { RETRY_AFTER_SECONDS } from '../problem';
+import type { Logger } from '../../logger';
 import type { TemporalHealth } from '../temporal-health';
 
 const READY_DEADLINE_MS = 2_000;
 
-export function healthRouter(health: TemporalHealth): Router {
+export function healthRouter(health: TemporalHealth, log?: Logger): Router {
   const router = Router();
 
   /** Liveness: the process serves HTTP. */
@@ -18,6 +19,8 @@ export function healthRouter(health: TemporalHealth): Router {
       await health.check(READY_DEADLINE_MS);
       res.json({ status: 'ready' });
     } catch (err) {
+      // The cause goes to the log: an answer anyone may ask for names no internal address or error text.
+      log?.warn({ err }, 'readiness check failed');
       res
         .status(503)
         .set('Retry-After', String(RETRY_AFTER_SECONDS))
@@ -27,7 +30,7 @@ export function healthRouter(health: TemporalHealth): Router {
             type: '/problems/temporal-unavailable',
             title: 'The Temporal server is unavailable',
             status: 503,
-            detail: `Temporal did not answer: ${(err as Error).message}`,
+            detail: 'Temporal did not answer the readiness check',
           }),
         );
     }
