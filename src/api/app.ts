@@ -148,11 +148,6 @@ export function createApp(options: AppOptions): express.Express {
   app.use(resolveOperation());
   // Every state-changing request leaves an audit line once answered, refused ones included.
   app.use(auditLog(logger, { keys: options.keys !== undefined }));
-  app.use(securityHeaders());
-  // Which operation of the table (src/auth/operations.ts) the request is for: its role, body limit, rate.
-  app.use(resolveOperation());
-  // Every state-changing request leaves an audit line once answered, refused ones included.
-  app.use(auditLog(logger, { keys: options.keys !== undefined }));
   // Before anything reads the request: a Host that is not ours (DNS rebinding) is 421.
   app.use(hostGuard(options.requestGuard ?? {}));
   // Who is asking, and may they, before any body is read; probes (/healthz, /readyz) and CORS preflights need no key.
