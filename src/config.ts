@@ -11,6 +11,12 @@ const flag = z
   .transform((value) => ['1', 'true', 'yes'].includes(value));
 
 /** A lower-case SQL identifier, as Jobline quotes table and schema names. */
+/** The same, for a setting that is on unless turned off. */
+const flagOn = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .default('1')
+  .transform((value) => ['1', 'true', 'yes'].includes(value));
+
 const SqlIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier');
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -47,19 +53,10 @@ export const EnvSchema = z.object({
   // Authentication (README "Security"): the API key file; JOBLINE_AUTH=none runs without keys off loopback.
   JOBLINE_API_KEYS_FILE: z.string().min(1).optional(),
   JOBLINE_AUTH: z.enum(['none']).optional(),
-  JOBLINE_PUBLIC_DOCS: z
-    .enum(['1', '0', 'true', 'false', 'yes', 'no'])
-    .default('1')
-    .transform((value) => ['1', 'true', 'yes'].includes(value)),
+  JOBLINE_PUBLIC_DOCS: flagOn,
   // Jobline's own metrics (API /metrics, the worker's ports); 0 turns them off (the bench measures their cost).
-  JOBLINE_METRICS: z
-    .enum(['1', '0', 'true', 'false', 'yes', 'no'])
-    .default('1')
-    .transform((value) => ['1', 'true', 'yes'].includes(value)),
-  JOBLINE_PUBLIC_METRICS: z
-    .enum(['1', '0', 'true', 'false', 'yes', 'no'])
-    .default('1')
-    .transform((value) => ['1', 'true', 'yes'].includes(value)),
+  JOBLINE_METRICS: flagOn,
+  JOBLINE_PUBLIC_METRICS: flagOn,
   // Shared state of several API processes (the per-key submission rate); unset: each process counts alone.
   JOBLINE_REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' }).optional(),
   JOBLINE_BODY_LIMIT_BYTES: positiveInt.max(64 * 1024 * 1024).default(1024 * 1024),

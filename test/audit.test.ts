@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { createApp } from '../src/api/app';
-import { listen, type RunningServer } from '../src/api/server';
-import { createArtifactStore } from '../src/artifacts';
+import type { RunningServer } from '../src/api/server';
 import { KeyRing } from '../src/auth/key-ring';
-import { createLogger } from '../src/logger';
 import { caller, writeKeyFile } from './support/api-keys';
-import { testEnv } from './support/temporal-env';
+import { startLoggedApi } from './support/logged-api';
 import { useStack } from './support/use-stack';
 
 const fast = { initialIntervalMs: 100, backoffCoefficient: 2, maxIntervalMs: 500 };
@@ -28,23 +25,10 @@ describe('audit log and key redaction', function () {
   ]);
   // The stack's worker runs the jobs; a second API on its task queue writes its log lines here.
   const suite = useStack({ env: { JOBLINE_API_KEYS_FILE: file }, apiKey: keys['acme-operator'] });
-  const lines: string[] = [];
+  let lines: string[] = [];
   let server: RunningServer;
   before(async () => {
-    const captured = createLogger({ write: (line: string) => void lines.push(line) });
-    captured.level = 'info';
-    const config = suite.stack.config;
-    const app = createApp({
-      client: testEnv().client,
-      namespace: config.temporal.namespace,
-      taskQueue: suite.stack.taskQueue,
-      logger: captured,
-      bodyLimitBytes: config.api.bodyLimitBytes,
-      artifacts: createArtifactStore(config.artifacts),
-      allowPrivateTargets: true,
-      keys: new KeyRing(file),
-    });
-    server = await listen(app, '127.0.0.1', 0);
+    ({ lines, server } = await startLoggedApi(suite.stack, { allowPrivateTargets: true, keys: new KeyRing(file) }));
   });
   after(() => server?.close());
 

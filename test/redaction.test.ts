@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { createApp } from '../src/api/app';
 import type { JobView } from '../src/api/job-view';
-import { listen, type RunningServer } from '../src/api/server';
-import { createArtifactStore } from '../src/artifacts';
 import { findJobType } from '../src/jobs';
 import { redactInput, REDACTED, scrubCredentialText, scrubSecrets, secretValues } from '../src/jobs/redact';
 import { isSecretHeader, SECRET_HEADER_NAMES } from '../src/jobs/secret-headers';
-import { createLogger, logger } from '../src/logger';
+import { logger } from '../src/logger';
 import { forwardedEntry } from '../src/temporal/runtime';
-import { testEnv } from './support/temporal-env';
+import { startLoggedApi } from './support/logged-api';
 import { useStack } from './support/use-stack';
 
 const fast = { initialIntervalMs: 100, backoffCoefficient: 2, maxIntervalMs: 500, jitter: 0.2 };
@@ -183,19 +180,7 @@ describe('redaction of secrets in views, errors and logs', function () {
   });
 
   it('keeps callers’ own Authorization, X-Api-Key and Cookie out of the request log', async () => {
-    const lines: string[] = [];
-    const captured = createLogger({ write: (line: string) => void lines.push(line) });
-    captured.level = 'info';
-    const config = suite.stack.config;
-    const app = createApp({
-      client: testEnv().client,
-      namespace: config.temporal.namespace,
-      taskQueue: suite.stack.taskQueue,
-      logger: captured,
-      bodyLimitBytes: config.api.bodyLimitBytes,
-      artifacts: createArtifactStore(config.artifacts),
-    });
-    const server: RunningServer = await listen(app, '127.0.0.1', 0);
+    const { lines, server } = await startLoggedApi(suite.stack);
     try {
       const callerSecret = `Bearer caller-secret-${run}`;
       const callerKey = `caller-key-${run}`;
