@@ -8,11 +8,14 @@ import { hashApiKey, keyMatches, newApiKey } from '../src/auth/api-key';
 import { bearer, writeKeyFile } from './support/api-keys';
 import { useStack } from './support/use-stack';
 
+const AUTH_TENANT = `auth-${process.pid}-${Date.now() % 100_000}`;
+
 describe('authentication: API keys', () => {
   const { file, keys } = writeKeyFile(
     [
-      { id: 'acme-reader', tenant: 'acme', role: 'reader' },
-      { id: 'acme-submitter', tenant: 'acme', role: 'submitter' },
+      // A tenant of this suite's own: the namespace is shared with every other suite's jobs.
+      { id: 'acme-reader', tenant: AUTH_TENANT, role: 'reader' },
+      { id: 'acme-submitter', tenant: AUTH_TENANT, role: 'submitter' },
     ],
     'yaml',
   );
