@@ -1,3 +1,4 @@
+import './tracing/register-all';
 import { exitOnFatal } from './fatal';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -11,6 +12,8 @@ import { prepareNamespace } from './temporal/namespace-setup';
 import { installRuntime } from './temporal/runtime';
 import { createJoblineWorker } from './worker';
 import { sdkMetricsAddress, startWorkerMetrics } from './metrics/worker-metrics';
+import { activeTracing } from './tracing/provider';
+import { clientTracing } from './tracing/temporal';
 
 /**
  * `npm start`: the whole of Jobline in one process. Without TEMPORAL_ADDRESS it first starts the embedded
@@ -54,7 +57,7 @@ async function main(): Promise<void> {
   const workerConnection = await NativeConnection.connect(connectionOptions(config.temporal, address));
   try {
     await prepareNamespace(clientConnection, config.temporal.namespace, logger, devServer ? config.embedded.retentionDays : undefined);
-    const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+    const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace, ...clientTracing() });
     const worker = await createJoblineWorker({ connection: workerConnection, config, attemptMetrics: workerMetrics.attempts });
     const app = createApp({ ...appOptionsFrom(config, client), uiUrl });
     const api = await listen(app, config.api.host, config.api.port);
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
     await workerConnection.close();
     await clientConnection.close();
     await workerMetrics.server.close();
+    await activeTracing()?.shutdown(); // the last spans
     if (devServer) {
       logger.info('stopping the embedded Temporal dev server');
       await devServer.stop();

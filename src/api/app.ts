@@ -20,6 +20,7 @@ import { DeadLetterService } from './dead-letters';
 import { JobReader } from './job-reader';
 import { JobService } from './job-service';
 import { jsonDepthGuard } from './json-depth';
+import { jobLogFields } from './log-fields';
 import { HttpProblem, problemHandler } from './problem';
 import { crossSiteGuard, hostGuard, type RequestGuardOptions } from './request-guard';
 import { BatchService } from './batch-service';
@@ -114,6 +115,7 @@ export function createApp(options: AppOptions): express.Express {
       logger,
       // Callers' own credentials (Authorization, X-Api-Key, cookies), whatever logger the app was given.
       redact: LOG_REDACTION,
+      customProps: jobLogFields,
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
       customLogLevel: (_req, res, err): LevelWithSilent =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',

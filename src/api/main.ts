@@ -1,3 +1,4 @@
+import '../tracing/register-api';
 import { exitOnFatal } from '../fatal';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
@@ -6,6 +7,8 @@ import { connectionOptions } from '../temporal/connection-options';
 import { temporalAddress } from '../temporal/address';
 import { appOptionsFrom, createApp } from './app';
 import { listen } from './server';
+import { activeTracing } from '../tracing/provider';
+import { clientTracing } from '../tracing/temporal';
 
 /** `npm run api`: the HTTP API alone, against TEMPORAL_ADDRESS or the server `npm start` runs. */
 async function main(): Promise<void> {
@@ -13,7 +16,7 @@ async function main(): Promise<void> {
   logger.level = config.logLevel;
   const address = temporalAddress(config);
   const connection = await Connection.connect(connectionOptions(config.temporal, address));
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({ connection, namespace: config.temporal.namespace, ...clientTracing() });
   const app = createApp(appOptionsFrom(config, client));
   const server = await listen(app, config.api.host, config.api.port);
   logger.info({ url: server.url, temporal: address }, 'api listening');
@@ -21,6 +24,7 @@ async function main(): Promise<void> {
     logger.info('api stopping');
     await server.close();
     await connection.close();
+    await activeTracing()?.shutdown(); // the last spans
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
