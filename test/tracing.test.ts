@@ -23,7 +23,7 @@ function collectLines(child: ChildProcess): LogLine[] {
       try {
         lines.push(JSON.parse(text) as LogLine);
       } catch {
-        // not a log line (a stack trace, say)
+        lines.push({ text }); // not a log line (a stack trace, say): kept for failure messages
       }
     });
   }
@@ -72,9 +72,13 @@ async function startProcesses(taskQueue: string, env: Record<string, string>) {
       // The first worker start bundles the workflows: allow for it.
       const deadline = Date.now() + 90_000;
       for (;;) {
-        const job = (await (await fetch(`${running.url}/v1/jobs/${encodeURIComponent(id)}`)).json()) as { status: string };
+        const response = await fetch(`${running.url}/v1/jobs/${encodeURIComponent(id)}`).catch((err: unknown) => {
+          throw new Error(`the API is gone; its last lines: ${JSON.stringify(apiLines.slice(-20))}`, { cause: err });
+        });
+        const job = (await response.json()) as { status: string };
         if (job.status === status) return job;
-        if (Date.now() > deadline) throw new Error(`job ${id} is ${job.status}, not ${status}`);
+        if (Date.now() > deadline)
+          throw new Error(`job ${id} is ${job.status}, not ${status}; worker: ${JSON.stringify(workerLines.slice(-20))}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     },
@@ -90,7 +94,11 @@ async function startProcesses(taskQueue: string, env: Record<string, string>) {
 function ancestry(span: ReceivedSpan, all: ReceivedSpan[]): ReceivedSpan[] {
   const byId = new Map(all.map((s) => [s.spanId, s]));
   const chain = [span];
-  for (let parent = span.parentSpanId && byId.get(span.parentSpanId); parent; parent = parent.parentSpanId && byId.get(parent.parentSpanId)) {
+  for (
+    let parent = span.parentSpanId && byId.get(span.parentSpanId);
+    parent;
+    parent = parent.parentSpanId && byId.get(parent.parentSpanId)
+  ) {
     chain.push(parent);
   }
   return chain;
@@ -126,8 +134,10 @@ describe('tracing', function () {
       await stack.waitFor(id, 'completed');
 
       const spans = receiver.spans;
-      const outbound = await until('both attempts\' outbound call spans', () => {
-        const found = spans.filter((s) => s.kind === CLIENT && s.service === 'jobline-worker' && String(s.attributes['url.full']).startsWith(target.url));
+      const outbound = await until("both attempts' outbound call spans", () => {
+        const found = spans.filter(
+          (s) => s.kind === CLIENT && s.service === 'jobline-worker' && String(s.attributes['url.full']).startsWith(target.url),
+        );
         return found.length >= 2 ? found : undefined;
       });
       const request = await until('the API request span', () =>
@@ -147,10 +157,7 @@ describe('tracing', function () {
       assert.equal(start!.service, 'jobline-api');
       assert.equal(start!.parentSpanId, request.spanId, 'StartWorkflow is a child of the request span');
       assert.equal(run!.service, 'jobline-worker');
-      assert.ok(
-        ancestry(run!, inTrace()).includes(start!),
-        'RunWorkflow descends from StartWorkflow',
-      );
+      assert.ok(ancestry(run!, inTrace()).includes(start!), 'RunWorkflow descends from StartWorkflow');
       assert.ok(ancestry(runActivity!, inTrace()).includes(run!), 'RunActivity descends from RunWorkflow');
 
       // Both attempts' calls are in the job's trace, each under its own RunActivity span.
@@ -165,7 +172,10 @@ describe('tracing', function () {
         const match = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(String(call.headers.traceparent));
         assert.ok(match, `traceparent: ${String(call.headers.traceparent)}`);
         assert.equal(match[1], traceId);
-        assert.ok(outbound.some((s) => s.spanId === match[2]), 'the parent id is the outbound span');
+        assert.ok(
+          outbound.some((s) => s.spanId === match[2]),
+          'the parent id is the outbound span',
+        );
       }
 
       // Probes and scrapes are not traced.
@@ -177,14 +187,17 @@ describe('tracing', function () {
         stack.apiLines.find((l) => (l.req as { url?: string } | undefined)?.url === '/v1/jobs' && l.jobId === id),
       );
       assert.equal(requestLine.correlationId, correlationId);
-      assert.equal(requestLine.trace_id, traceId);
+      assert.equal(requestLine.trace_id, traceId, JSON.stringify(requestLine));
       const attemptLine = await until('the failed attempt log line', () =>
         stack.workerLines.find((l) => l.activityType === 'callHttp' && l.jobId === id),
       );
       assert.equal(attemptLine.correlationId, correlationId);
       assert.equal(attemptLine.trace_id, traceId);
 
-      const parked = await stack.submit({ type: 'http', input: { method: 'GET', url: target.url } }, { 'x-correlation-id': `${correlationId}-2` });
+      const parked = await stack.submit(
+        { type: 'http', input: { method: 'GET', url: target.url } },
+        { 'x-correlation-id': `${correlationId}-2` },
+      );
       await stack.waitFor(parked, 'dead_lettered');
       const workflowLine = await until('the workflow log line', () =>
         stack.workerLines.find((l) => l.sdkComponent === 'workflow' && l.jobId === parked),
@@ -210,7 +223,10 @@ describe('tracing', function () {
     });
     try {
       const correlationId = `untraced-${randomUUID()}`;
-      const id = await stack.submit({ type: 'http', input: { url: target.url }, retry: { initialIntervalMs: 100 } }, { 'x-correlation-id': correlationId });
+      const id = await stack.submit(
+        { type: 'http', input: { url: target.url }, retry: { initialIntervalMs: 100 } },
+        { 'x-correlation-id': correlationId },
+      );
       await stack.waitFor(id, 'completed');
       assert.equal(target.calls.length, 2);
       assert.ok(target.calls.every((call) => call.headers.traceparent === undefined));

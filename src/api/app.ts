@@ -115,7 +115,9 @@ export function createApp(options: AppOptions): express.Express {
       logger,
       // Callers' own credentials (Authorization, X-Api-Key, cookies), whatever logger the app was given.
       redact: LOG_REDACTION,
-      customProps: jobLogFields,
+      // Not customProps: it reads pino symbols from pino-http's own pino 9, which our pino 10 logger lacks (a crash).
+      customSuccessObject: (req, res, fields: object) => ({ ...fields, ...jobLogFields(req, res) }),
+      customErrorObject: (req, res, _err, fields: object) => ({ ...fields, ...jobLogFields(req, res) }),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
       customLogLevel: (_req, res, err): LevelWithSilent =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',

@@ -6,7 +6,7 @@ const JOB_ROUTE = /^\/v1\/(jobs|dead-letters)\/:id(\/|$)/;
 const JOB_LOCATION = /^\/v1\/jobs\/([^/?#]+)$/;
 
 /**
- * pino-http's `customProps`: the request log line of a job request carries the job id and the correlation
+ * For pino-http's `customSuccessObject`: the request log line of a job request carries the job id and the correlation
  * id, as the worker's lines about the same job do (`jobId`, `correlationId`). Read once the response is
  * done; at the start of a request nothing is known yet and nothing is added.
  */

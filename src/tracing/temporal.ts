@@ -1,10 +1,7 @@
 import type { ClientOptions } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
-import {
-  makeWorkflowExporter,
-  OpenTelemetryActivityInboundInterceptor,
-  OpenTelemetryActivityOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry/lib/worker';
+import { isSpanContextValid, trace, type SpanContext } from '@opentelemetry/api';
+import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor } from '@temporalio/interceptors-opentelemetry/lib/worker';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
 import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry/lib/workflow/definitions';
 import { activeTracing } from './provider';
@@ -29,14 +26,32 @@ export function tracingWorkflowModules(): string[] {
   return activeTracing() ? [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')] : [];
 }
 
-/** RunActivity spans (children of the workflow's StartActivity) and the trace id in activity log lines. */
+/**
+ * RunActivity spans (children of the workflow's StartActivity) and the trace id in activity log lines.
+ * The package's own outbound interceptor reads the active span when a line is logged, so the SDK's
+ * "activity failed" line (logged once the attempt has returned, outside the span) would go without it:
+ * the attempt's span is remembered instead.
+ */
 export function tracingActivityInterceptors(): ActivityInterceptorsFactory[] {
   if (!activeTracing()) return [];
   return [
-    (ctx) => ({
-      inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
-      outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
-    }),
+    (ctx) => {
+      const traced = new OpenTelemetryActivityInboundInterceptor(ctx);
+      let span: SpanContext | undefined;
+      return {
+        inbound: {
+          execute: (input, next) =>
+            traced.execute(input, (inner) => {
+              span = trace.getActiveSpan()?.spanContext();
+              return next(inner);
+            }),
+        },
+        outbound: {
+          getLogAttributes: (attributes, next) =>
+            next(span && isSpanContextValid(span) ? { trace_id: span.traceId, span_id: span.spanId, ...attributes } : attributes),
+        },
+      };
+    },
   ];
 }
 
