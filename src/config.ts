@@ -80,6 +80,12 @@ export const EnvSchema = z.object({
   JOBLINE_MAX_SCHEDULES: positiveInt.max(100_000).default(100),
   JOBLINE_TEMPORAL_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  // Tracing (README "Observability"): on when an OTLP endpoint is set. src/tracing reads them before this
+  // schema runs (it must hook `http` first) and the OTLP exporter reads them (and the other OTEL_*) itself;
+  // they are here so that a bad one stops start-up by name.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
 
   // Reports (docs/reports.md): where their data comes from and where their artifacts go.
   JOBLINE_DATABASE_URL: z.string().min(1).default('postgres://postgres@127.0.0.1:5432/test'),
@@ -164,6 +170,8 @@ export interface Config {
     metrics: { host: string; port: number; sdkPort: number };
   };
   logLevel: Env['LOG_LEVEL'];
+  /** Where spans go over OTLP/HTTP; unset: tracing is off. */
+  tracing: { endpoint?: string; serviceName?: string };
   reports: ReportsConfig;
   artifacts: ArtifactsConfig;
 }
@@ -266,6 +274,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     logLevel: env.LOG_LEVEL,
+    tracing: {
+      endpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: env.OTEL_SERVICE_NAME,
+    },
     reports: {
       databaseUrl: env.JOBLINE_DATABASE_URL,
       sourceDir: path.resolve(PROJECT_ROOT, env.JOBLINE_REPORT_SOURCE_DIR),

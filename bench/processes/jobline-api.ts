@@ -1,3 +1,5 @@
+// First, as in src/api/main.ts: with OTEL_EXPORTER_OTLP_ENDPOINT set the API is traced as in production.
+import '../../src/tracing/register-api';
 import { Client, Connection } from '@temporalio/client';
 import { appOptionsFrom, createApp } from '../../src/api/app';
 import { listen } from '../../src/api/server';
@@ -5,6 +7,7 @@ import { loadConfig } from '../../src/config';
 import { logger } from '../../src/logger';
 import { connectionOptions } from '../../src/temporal/connection-options';
 import { temporalAddress } from '../../src/temporal/address';
+import { clientTracing } from '../../src/tracing/temporal';
 import { failAndExit, send, serveBench } from '../ipc';
 
 /** The Jobline API as `npm run api` builds it, on a port the OS picks. */
@@ -12,7 +15,7 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   logger.level = config.logLevel;
   const connection = await Connection.connect(connectionOptions(config.temporal, temporalAddress(config)));
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({ connection, namespace: config.temporal.namespace, ...clientTracing() });
   const app = createApp(appOptionsFrom(config, client));
   const server = await listen(app, config.api.host, config.api.port);
   serveBench(undefined, async () => {
