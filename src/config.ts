@@ -109,6 +109,12 @@ export const EnvSchema = z.object({
     .optional(),
   JOBLINE_TEMPORAL_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  // Tracing (README "Observability"): on when an OTLP endpoint is set. src/tracing reads them before this
+  // schema runs (it must hook `http` first) and the OTLP exporter reads them (and the other OTEL_*) itself;
+  // they are here so that a bad one stops start-up by name.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
 
   // Reports (docs/reports.md): where their data comes from and where their artifacts go.
   JOBLINE_DATABASE_URL: z.string().min(1).default('postgres://postgres@127.0.0.1:5432/test'),
@@ -199,6 +205,8 @@ export interface Config {
   encryption?: EncryptionKeyring;
   /** Extra origins the codec server grants CORS (JOBLINE_CODEC_CORS_ORIGINS). */
   codecCorsOrigins: string[];
+  /** Where spans go over OTLP/HTTP; unset: tracing is off. */
+  tracing: { endpoint?: string; serviceName?: string };
   reports: ReportsConfig;
   artifacts: ArtifactsConfig;
 }
@@ -305,6 +313,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
     encryption: env.JOBLINE_ENCRYPTION_KEYS,
     codecCorsOrigins: (env.JOBLINE_CODEC_CORS_ORIGINS ?? []).map((url) => new URL(url).origin),
+    tracing: {
+      endpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: env.OTEL_SERVICE_NAME,
+    },
     reports: {
       databaseUrl: env.JOBLINE_DATABASE_URL,
       sourceDir: path.resolve(PROJECT_ROOT, env.JOBLINE_REPORT_SOURCE_DIR),

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { SECRET_HEADER_NAMES } from './jobs/secret-headers';
+import { traceLogFields } from './tracing/log-fields';
 
 /** What a redacted field reads as in the log. */
 export const LOG_CENSOR = '[Redacted]';
@@ -41,6 +42,8 @@ export function createLogger(destination?: pino.DestinationStream): pino.Logger 
     base: { service: 'jobline' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: LOG_REDACTION,
+    // The active span's trace id (tracing on), so an API or activity line leads to its trace.
+    mixin: traceLogFields,
   };
   return destination ? pino(options, destination) : pino(options);
 }

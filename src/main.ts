@@ -1,3 +1,4 @@
+import './tracing/register-all';
 import { exitOnFatal } from './fatal';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -15,6 +16,7 @@ import { prepareNamespace } from './temporal/namespace-setup';
 import { installRuntime } from './temporal/runtime';
 import { createJoblineWorker } from './worker';
 import { sdkMetricsAddress, startWorkerMetrics } from './metrics/worker-metrics';
+import { activeTracing } from './tracing/provider';
 
 /**
  * `npm start`: the whole of Jobline in one process. Without TEMPORAL_ADDRESS it first starts the embedded
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
     await workerConnection.close();
     await clientConnection.close();
     await workerMetrics?.server.close();
+    await activeTracing()?.shutdown(); // the last spans
     if (devServer) {
       logger.info('stopping the embedded Temporal dev server');
       await devServer.stop();

@@ -1,3 +1,4 @@
+import './tracing/register-worker';
 import { exitOnFatal } from './fatal';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
@@ -16,6 +17,8 @@ import { Registry } from 'prom-client';
 import { jobTypeNames } from './jobs';
 import { AttemptMetrics } from './metrics/attempt-metrics';
 import { sdkMetricsAddress, startWorkerMetrics } from './metrics/worker-metrics';
+import { activeTracing } from './tracing/provider';
+import { tracingActivityInterceptors, tracingSinks, tracingWorkflowModules } from './tracing/temporal';
 
 export interface WorkerSetup {
   connection: NativeConnection;
@@ -30,14 +33,15 @@ export function workflowsPath(): string {
   return require.resolve('./workflows');
 }
 
-/** Bundled with the workflows (a prebuilt bundle must be built with them too). */
+/** Bundled with the workflows (a prebuilt bundle must be built with them too, in a process traced or not alike). */
 export function workflowInterceptorModules(): string[] {
-  return [require.resolve('./workflows/interceptors')];
+  return [require.resolve('./workflows/interceptors'), ...tracingWorkflowModules()];
 }
 
 /** A Jobline worker: every job workflow and activity, on the configured task queue. */
 export function createJoblineWorker({ connection, config, workflowBundle, attemptMetrics }: WorkerSetup): Promise<Worker> {
   const attempts = attemptMetrics ?? new AttemptMetrics(new Registry());
+  const sinks = tracingSinks();
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -48,8 +52,14 @@ export function createJoblineWorker({ connection, config, workflowBundle, attemp
     dataConverter: dataConverterFor(config.encryption),
     interceptors: {
       workflowModules: workflowInterceptorModules(),
-      activity: [correlationInterceptor, ...(config.worker.metrics.enabled ? [attempts.interceptor(new Set(jobTypeNames()))] : [])],
+      // Tracing first, so that the RunActivity span is active around the others.
+      activity: [
+        ...tracingActivityInterceptors(),
+        correlationInterceptor,
+        ...(config.worker.metrics.enabled ? [attempts.interceptor(new Set(jobTypeNames()))] : []),
+      ],
     },
+    ...(sinks ? { sinks } : {}),
     maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
     // The SDK's default of 0 would cancel in-flight attempts the moment a shutdown starts.
@@ -90,6 +100,7 @@ async function main(): Promise<void> {
   } finally {
     await metrics?.server.close();
     await connection.close();
+    await activeTracing()?.shutdown(); // the last spans
   }
 }
 

@@ -34,6 +34,12 @@ describe('configuration', () => {
     );
   });
 
+  it('reads the OTLP endpoint that turns tracing on, and names a bad one', () => {
+    assert.equal(loadConfig({}).tracing.endpoint, undefined);
+    assert.equal(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing.endpoint, 'http://collector:4318');
+    assert.throws(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector' }), /OTEL_EXPORTER_OTLP_ENDPOINT/);
+  });
+
   it('turns on TLS for a remote server when a client certificate or API key is given', () => {
     const config = loadConfig({ TEMPORAL_ADDRESS: 'ns.tmprl.cloud:7233', TEMPORAL_API_KEY: 'secret' });
     assert.deepEqual(config.temporal.apiKey, 'secret');

@@ -1,3 +1,5 @@
+// First, as in src/api/main.ts: with OTEL_EXPORTER_OTLP_ENDPOINT set the API is traced as in production.
+import '../../src/tracing/register-api';
 import { Connection } from '@temporalio/client';
 import { appOptionsFrom, createApp } from '../../src/api/app';
 import { listen } from '../../src/api/server';

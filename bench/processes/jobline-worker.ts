@@ -1,3 +1,5 @@
+// First, as in src/worker.ts (which imports it too): with OTEL_EXPORTER_OTLP_ENDPOINT set the worker is traced.
+import '../../src/tracing/register-worker';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
 import { logger } from '../../src/logger';

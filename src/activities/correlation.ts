@@ -1,8 +1,12 @@
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { AttemptContext } from '../jobs/spec';
 
-/** Every activity log line (ours and the SDK's) carries the job's correlation id from the attempt context. */
-export const correlationInterceptor: ActivityInterceptorsFactory = () => {
+/**
+ * Every activity log line (ours and the SDK's) carries the job id (the workflow id, under the name the API's
+ * lines use) and the job's correlation id from the attempt context.
+ */
+export const correlationInterceptor: ActivityInterceptorsFactory = (ctx) => {
+  const jobId = ctx.info.workflowExecution?.workflowId;
   let correlationId: string | undefined;
   return {
     inbound: {
@@ -14,7 +18,7 @@ export const correlationInterceptor: ActivityInterceptorsFactory = () => {
     },
     outbound: {
       getLogAttributes(attributes, next) {
-        return next(correlationId ? { ...attributes, correlationId } : attributes);
+        return next({ ...(jobId ? { jobId } : {}), ...attributes, ...(correlationId ? { correlationId } : {}) });
       },
     },
   };

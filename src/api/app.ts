@@ -26,6 +26,7 @@ import { JobReader } from './job-reader';
 import { JobService } from './job-service';
 import { jsonBodies } from './json-bodies';
 import { jsonDepthGuard } from './json-depth';
+import { jobLogFields } from './log-fields';
 import { HttpProblem, problemHandler } from './problem';
 import { crossSiteGuard, hostGuard, type RequestGuardOptions } from './request-guard';
 import { BatchService } from './batch-service';
@@ -138,6 +139,9 @@ export function createApp(options: AppOptions): express.Express {
       logger,
       // Callers' own credentials (Authorization, X-Api-Key, cookies), whatever logger the app was given.
       redact: LOG_REDACTION,
+      // Not customProps: it reads pino symbols from pino-http's own pino 9, which our pino 10 logger lacks (a crash).
+      customSuccessObject: (req, res, fields: object) => ({ ...fields, ...jobLogFields(req, res) }),
+      customErrorObject: (req, res, _err, fields: object) => ({ ...fields, ...jobLogFields(req, res) }),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
       customLogLevel: (_req, res, err): LevelWithSilent =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',

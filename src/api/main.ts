@@ -1,3 +1,4 @@
+import '../tracing/register-api';
 import { exitOnFatal } from '../fatal';
 import { Connection } from '@temporalio/client';
 import { logAuthSetup, setUpAuth } from '../auth/auth-setup';
@@ -8,6 +9,7 @@ import { connectionOptions } from '../temporal/connection-options';
 import { temporalAddress } from '../temporal/address';
 import { appOptionsFrom, createApp } from './app';
 import { listen } from './server';
+import { activeTracing } from '../tracing/provider';
 
 /** `npm run api`: the HTTP API alone, against TEMPORAL_ADDRESS or the server `npm start` runs. */
 async function main(): Promise<void> {
@@ -26,6 +28,7 @@ async function main(): Promise<void> {
     await server.close();
     await auth.close();
     await connection.close();
+    await activeTracing()?.shutdown(); // the last spans
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());

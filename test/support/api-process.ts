@@ -9,9 +9,13 @@ export interface ApiProcess {
 }
 
 /** `src/api/main.ts` (what `npm run api` runs) as a process of its own, on a free port; resolves once /readyz is 200. */
-export async function spawnApi(taskQueue: string, env: Record<string, string> = {}): Promise<ApiProcess> {
+export async function spawnApi(
+  taskQueue: string,
+  env: Record<string, string> = {},
+  options: { pipeOutput?: boolean } = {},
+): Promise<ApiProcess> {
   const port = await freePort();
-  const child = spawnEntryPoint('src/api/main.ts', taskQueue, { ...env, JOBLINE_API_PORT: String(port) });
+  const child = spawnEntryPoint('src/api/main.ts', taskQueue, { ...env, JOBLINE_API_PORT: String(port) }, options);
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {

@@ -7,7 +7,12 @@ import { testEnv } from './temporal-env';
  * server, so that SIGKILL reaches it itself: the `tsx` CLI would run it in a child that outlives a kill of
  * the wrapper.
  */
-export function spawnEntryPoint(entry: string, taskQueue: string, env: Record<string, string> = {}): ChildProcess {
+export function spawnEntryPoint(
+  entry: string,
+  taskQueue: string,
+  env: Record<string, string> = {},
+  options: { pipeOutput?: boolean } = {},
+): ChildProcess {
   return spawn(process.execPath, ['--require', 'tsx/cjs', entry], {
     cwd: PROJECT_ROOT,
     env: {
@@ -19,13 +24,14 @@ export function spawnEntryPoint(entry: string, taskQueue: string, env: Record<st
       TEMPORAL_ADDRESS: testEnv().server.address,
       TEMPORAL_NAMESPACE: testEnv().namespace,
       JOBLINE_TASK_QUEUE: taskQueue,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
     },
-    stdio: 'ignore',
+    // A test that reads the process's log lines asks for its output.
+    stdio: options.pipeOutput ? ['ignore', 'pipe', 'pipe'] : 'ignore',
   });
 }
 
 /** `src/worker.ts`, what `npm run worker` runs. */
-export function spawnWorker(taskQueue: string, env: Record<string, string> = {}): ChildProcess {
-  return spawnEntryPoint('src/worker.ts', taskQueue, env);
+export function spawnWorker(taskQueue: string, env: Record<string, string> = {}, options: { pipeOutput?: boolean } = {}): ChildProcess {
+  return spawnEntryPoint('src/worker.ts', taskQueue, env, options);
 }
