@@ -32,6 +32,8 @@ import { healthRouter } from './routes/health';
 import { jobsRouter } from './routes/jobs';
 import { reportsRouter } from './routes/reports';
 import { schedulesRouter } from './routes/schedules';
+import { webhooksRouter } from './routes/webhooks';
+import { WebhookDeliveries } from './webhook-deliveries';
 import { ScheduleService } from './schedule-service';
 import { TemporalHealth } from './temporal-health';
 
@@ -47,6 +49,8 @@ export interface AppOptions {
   artifacts?: ArtifactStore;
   /** Accept jobs whose URL is a literal private address (`JOBLINE_ALLOW_PRIVATE_TARGETS`); refused by default. */
   allowPrivateTargets?: boolean;
+  /** Accept `notify` (webhooks): the workers sign with JOBLINE_WEBHOOK_SECRETS. Refused when false (the default). */
+  webhooks?: boolean;
   /** Deadline of a request's Temporal calls; by default JOBLINE_TEMPORAL_DEADLINE_MS. */
   temporalDeadlineMs?: number;
   /** Schedule bounds; by default JOBLINE_SCHEDULE_MIN_INTERVAL_MS and JOBLINE_MAX_SCHEDULES. */
@@ -73,6 +77,7 @@ export function appOptionsFrom(config: Config, client: Client): AppOptions {
     bodyLimitBytes: config.api.bodyLimitBytes,
     uiUrl: webUiUrl(config),
     allowPrivateTargets: config.allowPrivateTargets,
+    webhooks: config.webhooks.secrets.length > 0,
     temporalDeadlineMs: config.api.temporalDeadlineMs,
     schedules: config.schedules,
     requestGuard: { allowedHosts: config.api.allowedHosts, publicUrl: config.api.publicUrl, bindHost: config.api.host },
@@ -100,7 +105,8 @@ export function createApp(options: AppOptions): express.Express {
   const artifacts = options.artifacts ?? createArtifactStore(loadConfig().artifacts);
   const batches = new BatchService(reader, artifacts, options.taskQueue);
   const allowPrivateTargets = options.allowPrivateTargets ?? false;
-  const jobs = new JobService(reader, options.taskQueue, batches, { targets: { allowPrivateTargets }, access: options.sourceAccess });
+  const targets = { allowPrivateTargets, webhooks: options.webhooks ?? false };
+  const jobs = new JobService(reader, options.taskQueue, batches, { targets, access: options.sourceAccess });
   const env = options.temporalDeadlineMs === undefined || !options.schedules ? loadConfig() : undefined;
   const health = new TemporalHealth(client.connection, options.namespace, options.temporalDeadlineMs ?? env!.api.temporalDeadlineMs);
   const scheduleLimits = options.schedules ?? env!.schedules;
@@ -142,6 +148,7 @@ export function createApp(options: AppOptions): express.Express {
   app.use(batchesRouter(batches));
   app.use(batchCatalogRouter());
   app.use(deadLettersRouter(new DeadLetterService(reader)));
+  app.use(webhooksRouter(new WebhookDeliveries(client)));
   const schedules = new ScheduleService(client, {
     taskQueue: options.taskQueue,
     namespace: options.namespace,
@@ -149,6 +156,7 @@ export function createApp(options: AppOptions): express.Express {
     minIntervalMs: scheduleLimits.minIntervalMs,
     maxSchedules: scheduleLimits.maxCount,
     allowPrivateTargets,
+    webhooks: targets.webhooks,
   });
   app.use(schedulesRouter(schedules));
   app.use(reportsRouter());

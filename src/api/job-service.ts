@@ -1,4 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { WebhookDeliveries } from './webhook-deliveries';
 import type { SourceAccess } from '../jobs/admission';
 import type { JobMemo } from '../workflows/job-state';
 import { admitJob } from './admit-job';
@@ -116,6 +117,7 @@ export class JobService {
     // A composite kind adds its own part (a batch's progress, a pipeline's nodes): the API asks the kind.
     const kind = JOB_TYPES.find((jobType) => jobType.workflow === description.type);
     if (kind?.view) Object.assign(view, await kind.view({ client: this.reader.client, description, view }));
+    if (view.notify) view.notify.deliveries = await new WebhookDeliveries(this.reader.client).ofJob(id);
     return view;
   }
 

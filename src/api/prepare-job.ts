@@ -6,6 +6,7 @@ import { CorrelationId, IdempotencyKey, SubmitJobRequest } from '../jobs/submiss
 import { initialMemo, initialSearchAttributes } from '../jobs/start-attributes';
 import type { JobMemo } from '../workflows/job-state';
 import type { runJob } from '../workflows/run-job';
+import { refuseUndeliverableNotify } from './notify-policy';
 import { refusePrivateTargets, type TargetPolicy } from './private-targets';
 import { HttpProblem, validationProblem } from './problem';
 
@@ -51,6 +52,7 @@ export function prepareJob(
   const input = jobType.input.safeParse(request.input);
   if (!input.success) throw validationProblem(input.error, ['input']);
   refusePrivateTargets(jobType.type, input.data, targets);
+  refuseUndeliverableNotify(jobType.type, request.notify, input.data, targets);
 
   const spec = resolveJobSpec({ request, jobType, input: input.data, idempotencyKey, correlationId, dependsOn: request.dependsOn });
   const hash = requestHash(request);

@@ -99,6 +99,7 @@ function scheduleOptions(request: CreateScheduleRequest, job: PreparedJob, taskQ
     correlationId: spec.correlationId,
     metadata: spec.metadata,
     maxAttempts: spec.maxAttempts,
+    ...(spec.notify ? { notify: spec.notify } : {}),
   };
   // The schedule action types omit `priority`, which the SDK sends all the same.
   const action: RunJobAction & Pick<WorkflowStartOptions<typeof runJob>, 'priority'> = {

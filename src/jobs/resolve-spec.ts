@@ -55,6 +55,7 @@ export function resolveJobSpec(options: ResolveOptions): JobSpec {
     correlationId: options.correlationId ?? randomUUID(),
     createdAt: now.toISOString(),
     lifecycleRevision: LIFECYCLE_REVISION,
+    ...(request.notify ? { notify: request.notify } : {}),
   };
 }
 

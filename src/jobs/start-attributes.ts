@@ -16,6 +16,7 @@ export function initialMemo(spec: JobSpec, requestHash?: string): JobMemo {
     correlationId: spec.correlationId,
     metadata: spec.metadata,
     maxAttempts: spec.maxAttempts,
+    ...(spec.notify ? { notify: spec.notify } : {}),
   };
 }
 

@@ -1,0 +1,33 @@
+import { CancellationScope, log, ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { JobStatusKey } from '../jobs/search-attributes';
+import {
+  DELIVERY_MEMO_KEY,
+  displayUrl,
+  webhookIdFor,
+  type DeliveryState,
+  type NotifyEvent,
+  type NotifySpec,
+  type WebhookJobData,
+} from '../webhooks/events';
+import { deliverWebhook } from './deliver-webhook';
+
+/**
+ * Starts the delivery of one event as an abandoned child workflow: it outlives the job, and the job neither
+ * waits for it nor fails with it. Only a job whose spec has `notify` gets here, so the histories of jobs
+ * without one are what they were. Not cancellable: a cancelled job still announces that it was cancelled.
+ */
+export function startDelivery(notify: NotifySpec, event: NotifyEvent, occurrence: number, data: WebhookJobData): void {
+  if (!notify.events.includes(event)) return;
+  const webhookId = webhookIdFor(data.id, event, occurrence);
+  const initial: DeliveryState = { jobId: data.id, event, webhookId, url: displayUrl(notify.url), state: 'pending', attempts: 0 };
+  const start = CancellationScope.nonCancellable(() =>
+    startChild(deliverWebhook, {
+      workflowId: webhookId,
+      args: [{ jobId: data.id, event, url: notify.url, payload: { type: `job.${event}`, timestamp: new Date().toISOString(), data } }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      memo: { [DELIVERY_MEMO_KEY]: initial },
+      typedSearchAttributes: [{ key: JobStatusKey, value: 'active' }],
+    }),
+  );
+  void start.catch((err: unknown) => log.warn('could not start a webhook delivery', { jobId: data.id, webhookId, error: String(err) }));
+}
