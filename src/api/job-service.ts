@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { WebhookDeliveries } from './webhook-deliveries';
+import { displayUrl } from '../webhooks/events';
 import type { SourceAccess } from '../jobs/admission';
 import type { JobMemo } from '../workflows/job-state';
 import { admitJob } from './admit-job';
@@ -75,6 +76,7 @@ export class JobService {
         createdAt: spec.createdAt,
         ...(spec.runAt ? { scheduledFor: spec.runAt } : {}),
         ...(spec.dependsOn ? { dependsOn: spec.dependsOn } : {}),
+        ...(spec.notify ? { notify: { url: displayUrl(spec.notify.url), events: spec.notify.events } } : {}),
         links: jobLinks(spec.id, this.reader.links),
       },
     };

@@ -52,6 +52,8 @@ export interface LifecycleOptions {
 export class JobLifecycle {
   private current: CoarseJobStatus = 'active';
   private decision: Decision | undefined;
+  /** Webhook deliveries whose start the server has not confirmed yet. */
+  private readonly starting: Array<Promise<void>> = [];
   readonly deadLetterHistory: DeadLetterEntry[];
 
   constructor(private readonly options: LifecycleOptions) {
@@ -110,7 +112,7 @@ export class JobLifecycle {
     const parked = this.deadLetterHistory.length;
     const occurrence = event === 'dead_lettered' ? parked + 1 : event === 'retried' ? parked : 1;
     const path = `/v1/jobs/${encodeURIComponent(jobId)}`;
-    startDelivery(spec.notify, event, occurrence, {
+    const started = startDelivery(spec.notify, event, occurrence, {
       id: jobId,
       type: spec.type,
       status: event === 'retried' ? 'running' : event,
@@ -123,6 +125,15 @@ export class JobLifecycle {
       ...(facts.lastError ? { lastError: { type: facts.lastError.type, message: facts.lastError.message } } : {}),
       links: { self: path, result: `${path}/result` },
     });
+    if (started) this.starting.push(started);
+  }
+
+  /**
+   * Resolves once every webhook delivery is started. A kind awaits it before its run closes: the server
+   * starts no child for a closed parent. Without `notify` there is nothing to wait for and no command.
+   */
+  async settled(): Promise<void> {
+    while (this.starting.length > 0) await this.starting.shift();
   }
 
   /**

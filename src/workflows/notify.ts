@@ -15,9 +15,11 @@ import { deliverWebhook } from './deliver-webhook';
  * Starts the delivery of one event as an abandoned child workflow: it outlives the job, and the job neither
  * waits for it nor fails with it. Only a job whose spec has `notify` gets here, so the histories of jobs
  * without one are what they were. Not cancellable: a cancelled job still announces that it was cancelled.
+ * The server starts a child only while its parent runs: the job awaits the returned promise before it
+ * closes (`JobLifecycle.settled`). It never rejects.
  */
-export function startDelivery(notify: NotifySpec, event: NotifyEvent, occurrence: number, data: WebhookJobData): void {
-  if (!notify.events.includes(event)) return;
+export function startDelivery(notify: NotifySpec, event: NotifyEvent, occurrence: number, data: WebhookJobData): Promise<void> | undefined {
+  if (!notify.events.includes(event)) return undefined;
   const webhookId = webhookIdFor(data.id, event, occurrence);
   const initial: DeliveryState = { jobId: data.id, event, webhookId, url: displayUrl(notify.url), state: 'pending', attempts: 0 };
   const start = CancellationScope.nonCancellable(() =>
@@ -29,5 +31,8 @@ export function startDelivery(notify: NotifySpec, event: NotifyEvent, occurrence
       typedSearchAttributes: [{ key: JobStatusKey, value: 'active' }],
     }),
   );
-  void start.catch((err: unknown) => log.warn('could not start a webhook delivery', { jobId: data.id, webhookId, error: String(err) }));
+  return start.then(
+    () => undefined,
+    (err: unknown) => log.warn('could not start a webhook delivery', { jobId: data.id, webhookId, error: String(err) }),
+  );
 }
