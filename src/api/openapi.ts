@@ -4,6 +4,7 @@ import { SubmitJobRequest } from '../jobs/submission';
 import { CreateScheduleRequest, ScheduleNoteRequest } from '../schedules/schedule-request';
 import { JOB_STATUSES } from '../jobs/status';
 import { BulkRetryBody, DiscardDeadLetterBody, RetryDeadLetterBody } from './dead-letters';
+import { JOB_VIEW_NOTIFY, WEBHOOK_DELIVERY, WEBHOOK_PATHS } from './openapi-webhooks';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -84,6 +85,7 @@ const JOB_VIEW: JsonSchema = {
       },
     },
     result: { description: 'The job result, once completed' },
+    notify: JOB_VIEW_NOTIFY,
     links: {
       type: 'object',
       properties: { self: { type: 'string' }, result: { type: 'string' }, webUi: { type: 'string' } },
@@ -423,6 +425,7 @@ export function openApiDocument(): JsonSchema {
           },
         },
       },
+      ...WEBHOOK_PATHS,
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'Serving' } } } },
       '/readyz': {
         get: { summary: 'Readiness: Temporal answers', responses: { 200: { description: 'Ready' }, 503: problem('Temporal unavailable') } },
@@ -432,6 +435,7 @@ export function openApiDocument(): JsonSchema {
       schemas: {
         ...jobTypeSchemas,
         Job: JOB_VIEW,
+        WebhookDelivery: WEBHOOK_DELIVERY,
         Artifact: {
           type: 'object',
           properties: {
