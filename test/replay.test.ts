@@ -156,14 +156,20 @@ describe('replaying job workflow histories', function () {
           const status = await testEnv()
             .client.workflow.getHandle(id)
             .describe()
-            .then((d) => d.status.name, () => 'NOT_FOUND');
+            .then(
+              (d) => d.status.name,
+              () => 'NOT_FOUND',
+            );
           if (status === 'COMPLETED') return;
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       };
       const failedWebhook = `${ids['notify-completed']}/webhook/completed`;
       for (;;) {
-        const state = await testEnv().client.workflow.getHandle(failedWebhook).query<{ state: string }>('getDelivery').catch(() => undefined);
+        const state = await testEnv()
+          .client.workflow.getHandle(failedWebhook)
+          .query<{ state: string }>('getDelivery')
+          .catch(() => undefined);
         if (state?.state === 'failed') break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

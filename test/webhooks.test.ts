@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import type { JobView } from '../src/api/job-view';
 import type { DeliveryView } from '../src/api/webhook-deliveries';
 import { startStack, type Stack } from './support/stack';
 import { startTarget, type Call, type Target } from './support/target';
@@ -56,14 +55,21 @@ describe('webhooks (notify)', function () {
     const receiver = await target([500, 503, 200]);
     const { status, body } = await stack.submit({ type: 'echo', input: { value: 42 }, notify: { url: `${receiver.url}/hooks?token=abc` } });
     assert.equal(status, 202);
-    assert.deepEqual(body.notify, { url: `${receiver.url}/hooks`, events: ['completed', 'failed', 'cancelled', 'timed_out', 'dead_lettered'] });
+    assert.deepEqual(body.notify, {
+      url: `${receiver.url}/hooks`,
+      events: ['completed', 'failed', 'cancelled', 'timed_out', 'dead_lettered'],
+    });
     await stack.waitFor(body.id, (job) => job.status === 'completed');
     await until('three tries', () => (receiver.calls.length >= 3 ? true : undefined));
     const ids = new Set(receiver.calls.map((call) => headersOf(call)['webhook-id']));
     assert.deepEqual([...ids], [`${body.id}/webhook/completed`]);
     const third = receiver.calls[2]!;
     for (const key of [OLD_SECRET, NEW_SECRET]) {
-      const payload = new Webhook(key).verify(third.body, headersOf(third)) as { type: string; timestamp: string; data: Record<string, unknown> };
+      const payload = new Webhook(key).verify(third.body, headersOf(third)) as {
+        type: string;
+        timestamp: string;
+        data: Record<string, unknown>;
+      };
       assert.equal(payload.type, 'job.completed');
       assert.equal(payload.data.id, body.id);
       assert.equal(payload.data.status, 'completed');
@@ -117,7 +123,9 @@ describe('webhooks (notify)', function () {
     const again = await fetch(`${stack.baseUrl}/v1/webhook-failures/${encodeURIComponent(webhookId)}/redeliver`, { method: 'POST' });
     assert.equal(again.status, 409);
     assert.equal(again.headers.get('content-type'), 'application/problem+json; charset=utf-8');
-    const unknown = await fetch(`${stack.baseUrl}/v1/webhook-failures/${encodeURIComponent(`${body.id}/webhook/failed`)}/redeliver`, { method: 'POST' });
+    const unknown = await fetch(`${stack.baseUrl}/v1/webhook-failures/${encodeURIComponent(`${body.id}/webhook/failed`)}/redeliver`, {
+      method: 'POST',
+    });
     assert.equal(unknown.status, 404);
   });
 
@@ -183,7 +191,7 @@ describe('webhooks (notify)', function () {
     );
   });
 
-  it('passes a schedule\'s notify to every run', async () => {
+  it("passes a schedule's notify to every run", async () => {
     const receiver = await target([200]);
     const id = `notify-${randomBytes(4).toString('hex')}`;
     const created = await fetch(`${stack.baseUrl}/v1/schedules`, {
@@ -224,7 +232,10 @@ describe('webhooks (notify)', function () {
       assert.equal(status, 400, JSON.stringify(notify));
       assert.match(headers.get('content-type') ?? '', /application\/problem\+json/);
       const errors = (body as unknown as { errors: Array<{ field: string }> }).errors;
-      assert.ok(errors.some((e) => e.field === field), `${JSON.stringify(notify)}: ${JSON.stringify(errors)}`);
+      assert.ok(
+        errors.some((e) => e.field === field),
+        `${JSON.stringify(notify)}: ${JSON.stringify(errors)}`,
+      );
       assert.equal((await fetch(`${stack.baseUrl}/v1/jobs/echo-idem-${key}`)).status, 404);
     }
   });
@@ -289,7 +300,13 @@ async function listenOn(port: number, status: number): Promise<{ calls: Call[]; 
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      calls.push({ at: Date.now(), method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() });
+      calls.push({
+        at: Date.now(),
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      });
       res.writeHead(status).end();
     });
   });

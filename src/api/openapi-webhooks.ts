@@ -28,7 +28,7 @@ export const WEBHOOK_DELIVERY: JsonSchema = {
 /** `notify` in the job view: where, which events, and (GET /v1/jobs/{id}) the deliveries. */
 export const JOB_VIEW_NOTIFY: JsonSchema = {
   type: 'object',
-  description: "The job's webhooks (README \"Notifications\")",
+  description: 'The job\'s webhooks (README "Notifications")',
   properties: {
     url: { type: 'string' },
     events: { type: 'array', items: { type: 'string', enum: [...NOTIFY_EVENTS] } },
