@@ -4,6 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import type { DeliveryView } from '../src/api/webhook-deliveries';
+import { loadConfig } from '../src/config';
+import { DEFAULT_WEBHOOK_RETRY, nextTryInMs } from '../src/webhooks/retry-policy';
 import { startStack, type Stack } from './support/stack';
 import { startTarget, type Call, type Target } from './support/target';
 
@@ -313,3 +315,44 @@ async function listenOn(port: number, status: number): Promise<{ calls: Call[]; 
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { calls, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
+
+describe('webhook retry policy and secrets (no server)', () => {
+  it('stops on 410, after the last try and after a few client errors; honours a longer Retry-After; jitters down only', () => {
+    const policy = { ...DEFAULT_WEBHOOK_RETRY, maxAttempts: 5 };
+    assert.equal(nextTryInMs(policy, { attempt: 1, clientErrors: 0, status: 410 }), undefined);
+    assert.equal(nextTryInMs(policy, { attempt: 5, clientErrors: 0, status: 503 }), undefined);
+    assert.equal(nextTryInMs(policy, { attempt: 2, clientErrors: 2, status: 404 }), undefined);
+    assert.equal(
+      nextTryInMs(policy, { attempt: 2, clientErrors: 1, status: 404 }, () => 0),
+      15_000,
+    );
+    assert.equal(
+      nextTryInMs(policy, { attempt: 2, clientErrors: 2, status: 429 }, () => 0),
+      15_000,
+      '429 is not a refusal',
+    );
+    assert.equal(
+      nextTryInMs(policy, { attempt: 1, clientErrors: 0, status: 503, retryAfterMs: 60_000 }, () => 0),
+      60_000,
+    );
+    assert.equal(nextTryInMs(policy, { attempt: 1, clientErrors: 0, final: true }), undefined);
+    assert.equal(
+      nextTryInMs(policy, { attempt: 1, clientErrors: 0 }, () => 1),
+      4_000,
+    );
+    assert.equal(
+      nextTryInMs({ ...policy, maxAttempts: 12 }, { attempt: 11, clientErrors: 0 }, () => 0),
+      6 * 60 * 60_000,
+    );
+  });
+
+  it('refuses a malformed JOBLINE_WEBHOOK_SECRETS without quoting it', () => {
+    const leaked = 'whsec_not*base64';
+    assert.throws(
+      () => loadConfig({ JOBLINE_WEBHOOK_SECRETS: `${NEW_SECRET},${leaked}` }),
+      (err: Error) => /JOBLINE_WEBHOOK_SECRETS: entry 2 is not a whsec_/.test(err.message) && !err.message.includes(leaked),
+    );
+    assert.throws(() => loadConfig({ JOBLINE_WEBHOOK_SECRETS: `whsec_${Buffer.alloc(8).toString('base64')}` }), /entry 1/);
+    assert.deepEqual(loadConfig({ JOBLINE_WEBHOOK_SECRETS: ` ${NEW_SECRET} , ${OLD_SECRET}` }).webhooks.secrets, [NEW_SECRET, OLD_SECRET]);
+  });
+});
