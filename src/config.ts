@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { S3StoreOptions } from './artifacts/s3-store';
 import type { TablePolicy } from './tables/table-access';
 import { EncryptionKeyring } from './temporal/codec/keyring';
+import { DEFAULT_WEBHOOK_RETRY, type WebhookRetryPolicy } from './webhooks/retry-policy';
+import { WebhookSecrets } from './webhooks/secrets';
 
 /** `1`/`true`/`yes` and `0`/`false`/`no`, so that `FOO=0` means false (z.coerce.boolean would say true). */
 const flag = z
@@ -108,6 +110,12 @@ export const EnvSchema = z.object({
     .pipe(z.array(z.url().refine((url) => new URL(url).origin === url.replace(/\/$/, ''), 'an origin: scheme://host[:port]')))
     .optional(),
   JOBLINE_TEMPORAL_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  // Webhooks (README "Notifications"): the signing secrets (whsec_…, comma-separated; all sign), the retries.
+  JOBLINE_WEBHOOK_SECRETS: WebhookSecrets.optional(),
+  JOBLINE_WEBHOOK_MAX_ATTEMPTS: positiveInt.max(100).default(DEFAULT_WEBHOOK_RETRY.maxAttempts),
+  JOBLINE_WEBHOOK_INITIAL_INTERVAL_MS: positiveInt.max(24 * 60 * 60_000).default(DEFAULT_WEBHOOK_RETRY.initialIntervalMs),
+  JOBLINE_WEBHOOK_MAX_INTERVAL_MS: positiveInt.max(24 * 60 * 60_000).default(DEFAULT_WEBHOOK_RETRY.maxIntervalMs),
+  JOBLINE_WEBHOOK_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   // Tracing (README "Observability"): on when an OTLP endpoint is set. src/tracing reads them before this
   // schema runs (it must hook `http` first) and the OTLP exporter reads them (and the other OTEL_*) itself;
@@ -209,6 +217,15 @@ export interface Config {
   tracing: { endpoint?: string; serviceName?: string };
   reports: ReportsConfig;
   artifacts: ArtifactsConfig;
+  webhooks: WebhooksConfig;
+}
+
+export interface WebhooksConfig {
+  /** Every delivery is signed with each (so receivers can rotate); none: the API refuses `notify`. Never logged. */
+  secrets: string[];
+  retry: WebhookRetryPolicy;
+  /** How long one try waits for the receiver's answer. */
+  timeoutMs: number;
 }
 
 export interface ReportsConfig {
@@ -324,6 +341,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       tables: { schema: env.JOBLINE_PG_SCHEMA, ...(env.JOBLINE_PG_TABLES ? { tables: env.JOBLINE_PG_TABLES } : {}) },
     },
     artifacts,
+    webhooks: {
+      secrets: env.JOBLINE_WEBHOOK_SECRETS ?? [],
+      retry: {
+        ...DEFAULT_WEBHOOK_RETRY,
+        maxAttempts: env.JOBLINE_WEBHOOK_MAX_ATTEMPTS,
+        initialIntervalMs: env.JOBLINE_WEBHOOK_INITIAL_INTERVAL_MS,
+        maxIntervalMs: Math.max(env.JOBLINE_WEBHOOK_MAX_INTERVAL_MS, env.JOBLINE_WEBHOOK_INITIAL_INTERVAL_MS),
+      },
+      timeoutMs: env.JOBLINE_WEBHOOK_TIMEOUT_MS,
+    },
   };
 }
 

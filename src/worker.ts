@@ -77,6 +77,7 @@ export function activityDeps(config: Config): ActivityDeps {
     pgPool: lazyPool(config.reports.databaseUrl),
     tables: config.reports.tables,
     artifacts: createArtifactStore(config.artifacts),
+    webhooks: config.webhooks,
   };
 }
 

@@ -48,8 +48,15 @@ describe('replaying job workflow histories', function () {
     let rejecting: Target;
     let pipelineTarget: Target;
     let batchTarget: Target;
+    let receiver: Target;
+    let goneReceiver: Target;
+    let notifyTarget: Target;
     before(async () => {
-      stack = await startStack();
+      // A signing secret, so that jobs may carry `notify`; jobs without it are as before.
+      stack = await startStack({ env: { JOBLINE_WEBHOOK_SECRETS: `whsec_${Buffer.alloc(32, 7).toString('base64')}` } });
+      receiver = await startTarget([200]);
+      goneReceiver = await startTarget([410, 200]);
+      notifyTarget = await startTarget([400, 200]);
       flaky = await startTarget([503, 200]);
       broken = await startTarget([{ status: 400 }, 200]);
       rejecting = await startTarget([{ status: 400 }]);
@@ -64,6 +71,9 @@ describe('replaying job workflow histories', function () {
       await rejecting.close();
       await pipelineTarget.close();
       await batchTarget.close();
+      await receiver.close();
+      await goneReceiver.close();
+      await notifyTarget.close();
     });
 
     it('replays completed, retried, dead-lettered then retried or discarded, cancelled, delayed, timed-out, dependent jobs, pipelines and batches', async () => {
@@ -125,6 +135,51 @@ describe('replaying job workflow histories', function () {
       await stack.waitFor(ids.cancelled!, (j) => j.status === 'running');
       await api.post(`/v1/jobs/${ids.cancelled}/cancel`).expect(202);
 
+      // Webhooks: a job, a dead-lettered and retried job with every event it passes, a pipeline node, and the
+      // delivery workflows (one delivered, one failed on 410 and redelivered).
+      const notify = { url: receiver.url };
+      await submit('notify-completed', { type: 'echo', input: {}, notify: { url: goneReceiver.url } });
+      await submit('notify-dead-letter-retried', {
+        type: 'http',
+        input: { url: notifyTarget.url },
+        maxAttempts: 1,
+        notify: { ...notify, events: ['running', 'dead_lettered', 'retried', 'completed'] },
+      });
+      await stack.waitFor(ids['notify-dead-letter-retried']!, (j) => j.status === 'dead_lettered');
+      await api.post(`/v1/dead-letters/${ids['notify-dead-letter-retried']}/retry`).expect(202);
+      await submit('notify-pipeline', { type: 'pipeline', input: { nodes: [{ id: 'a', type: 'echo', input: {}, notify }] } });
+      await submit('notify-cancelled', { type: 'echo', input: { sleepMs: 30_000 }, notify });
+      await stack.waitFor(ids['notify-cancelled']!, (j) => j.status === 'running');
+      await api.post(`/v1/jobs/${ids['notify-cancelled']}/cancel`).expect(202);
+      const deliveryDone = async (id: string) => {
+        for (;;) {
+          const status = await testEnv()
+            .client.workflow.getHandle(id)
+            .describe()
+            .then(
+              (d) => d.status.name,
+              () => 'NOT_FOUND',
+            );
+          if (status === 'COMPLETED') return;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      };
+      const failedWebhook = `${ids['notify-completed']}/webhook/completed`;
+      for (;;) {
+        const state = await testEnv()
+          .client.workflow.getHandle(failedWebhook)
+          .query<{ state: string }>('getDelivery')
+          .catch(() => undefined);
+        if (state?.state === 'failed') break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await api.post(`/v1/webhook-failures/${encodeURIComponent(failedWebhook)}/redeliver`).expect(202);
+      await deliveryDone(failedWebhook);
+      ids['webhook-redelivered'] = failedWebhook;
+      ids['webhook-delivered'] = `${ids['notify-dead-letter-retried']}/webhook/completed`;
+      await stack.waitFor(ids['notify-dead-letter-retried']!, (j) => j.status === 'completed');
+      await deliveryDone(ids['webhook-delivered']);
+
       const final: Record<string, string> = {
         completed: 'completed',
         retried: 'completed',
@@ -140,6 +195,10 @@ describe('replaying job workflow histories', function () {
         batch: 'completed',
         'batch-dead-letter-retried': 'completed',
         'batch-cancelled': 'cancelled',
+        'notify-completed': 'completed',
+        'notify-dead-letter-retried': 'completed',
+        'notify-pipeline': 'completed',
+        'notify-cancelled': 'cancelled',
       };
       await Promise.all(Object.entries(final).map(([name, status]) => stack.waitFor(ids[name]!, (j) => j.status === status, 20_000)));
 

@@ -8,8 +8,9 @@ import { createHttpActivities, type HttpActivityDeps } from './http';
 import type { ChunkInput, CountRequest, PlanRequest } from '../batch/types';
 import { jobActivity, jobAttempt } from './job-attempt';
 import { createReportActivities, type ReportActivityDeps } from './report';
+import { createWebhookActivities, type WebhookActivityDeps } from './deliver-webhook';
 
-export type ActivityDeps = HttpActivityDeps & ReportActivityDeps & BatchActivityDeps;
+export type ActivityDeps = HttpActivityDeps & ReportActivityDeps & BatchActivityDeps & WebhookActivityDeps;
 
 /**
  * Every activity the worker registers, built from its dependencies. A job type's activity is built from its
@@ -30,6 +31,8 @@ export function createActivities(deps: ActivityDeps) {
     runBatchChunk: jobAttempt(ChunkInputSchema, (input) => batch.runBatchChunk(input as unknown as ChunkInput)),
     // Not a job type's work: a job with `dependsOn` waits with one of these per dependency.
     awaitJob,
+    // Not a job either: one try of a webhook (src/workflows/deliver-webhook.ts).
+    ...createWebhookActivities(deps),
   };
 }
 

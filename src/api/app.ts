@@ -40,6 +40,8 @@ import { healthRouter } from './routes/health';
 import { jobsRouter } from './routes/jobs';
 import { reportsRouter } from './routes/reports';
 import { schedulesRouter } from './routes/schedules';
+import { webhooksRouter } from './routes/webhooks';
+import { WebhookDeliveries } from './webhook-deliveries';
 import { ScheduleService } from './schedule-service';
 import { securityHeaders } from './security-headers';
 import { TemporalHealth } from './temporal-health';
@@ -57,6 +59,8 @@ export interface AppOptions {
   artifacts?: ArtifactStore;
   /** Accept jobs whose URL is a literal private address (`JOBLINE_ALLOW_PRIVATE_TARGETS`); refused by default. */
   allowPrivateTargets?: boolean;
+  /** Accept `notify` (webhooks): the workers sign with JOBLINE_WEBHOOK_SECRETS. Refused when false (the default). */
+  webhooks?: boolean;
   /** Deadline of a request's Temporal calls; by default JOBLINE_TEMPORAL_DEADLINE_MS. */
   temporalDeadlineMs?: number;
   /** Schedule bounds; by default JOBLINE_SCHEDULE_MIN_INTERVAL_MS and JOBLINE_MAX_SCHEDULES. */
@@ -92,6 +96,7 @@ export function appOptionsFrom(config: Config, client: Client, auth: AuthSetup =
     bodyLimitBytes: config.api.bodyLimitBytes,
     uiUrl: webUiUrl(config),
     allowPrivateTargets: config.allowPrivateTargets,
+    webhooks: config.webhooks.secrets.length > 0,
     temporalDeadlineMs: config.api.temporalDeadlineMs,
     schedules: config.schedules,
     requestGuard: { allowedHosts: config.api.allowedHosts, publicUrl: config.api.publicUrl, bindHost: config.api.host },
@@ -121,8 +126,9 @@ export function createApp(options: AppOptions): express.Express {
   const artifacts = options.artifacts ?? createArtifactStore(loadConfig().artifacts);
   const batches = new BatchService(reader, artifacts, options.taskQueue);
   const allowPrivateTargets = options.allowPrivateTargets ?? false;
+  const targets = { allowPrivateTargets, webhooks: options.webhooks ?? false };
   const jobs = new JobService(reader, options.taskQueue, batches, {
-    targets: { allowPrivateTargets },
+    targets,
     access: options.sourceAccess,
     inFlight: new InFlightLimit(client),
   });
@@ -178,6 +184,7 @@ export function createApp(options: AppOptions): express.Express {
   app.use(batchesRouter(batches));
   app.use(batchCatalogRouter());
   app.use(deadLettersRouter(new DeadLetterService(reader)));
+  app.use(webhooksRouter(new WebhookDeliveries(client)));
   const schedules = new ScheduleService(client, {
     taskQueue: options.taskQueue,
     namespace: options.namespace,
@@ -185,6 +192,7 @@ export function createApp(options: AppOptions): express.Express {
     minIntervalMs: scheduleLimits.minIntervalMs,
     maxSchedules: scheduleLimits.maxCount,
     allowPrivateTargets,
+    webhooks: targets.webhooks,
   });
   app.use(schedulesRouter(schedules));
   app.use(reportsRouter());

@@ -1,5 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { Principal } from '../auth/principal';
+import { WebhookDeliveries } from './webhook-deliveries';
+import { displayUrl } from '../webhooks/events';
 import type { SourceAccess } from '../jobs/admission';
 import type { InFlightLimit } from '../tenancy/in-flight-limit';
 import type { JobMemo } from '../workflows/job-state';
@@ -81,6 +83,7 @@ export class JobService {
         createdAt: spec.createdAt,
         ...(spec.runAt ? { scheduledFor: spec.runAt } : {}),
         ...(spec.dependsOn ? { dependsOn: spec.dependsOn } : {}),
+        ...(spec.notify ? { notify: { url: displayUrl(spec.notify.url), events: spec.notify.events } } : {}),
         links: jobLinks(spec.id, this.reader.links),
       },
     };
@@ -124,6 +127,7 @@ export class JobService {
     // A composite kind adds its own part (a batch's progress, a pipeline's nodes): the API asks the kind.
     const kind = JOB_TYPES.find((jobType) => jobType.workflow === description.type);
     if (kind?.view) Object.assign(view, await kind.view({ client: this.reader.client, description, view }));
+    if (view.notify) view.notify.deliveries = await new WebhookDeliveries(this.reader.client).ofJob(id);
     return view;
   }
 

@@ -4,6 +4,8 @@ import type { JobProgress, KindViewFields } from '../jobs/kind-view';
 import { DEFAULT_JOB_WORKFLOW } from '../jobs/workflow-names';
 import { deriveStatus, NOT_STARTED_STATUSES, TERMINAL_STATUSES, type CoarseJobStatus, type JobStatus } from '../jobs/status';
 import type { JobError, JobMemo } from '../workflows/job-state';
+import { displayUrl, type NotifyEvent } from '../webhooks/events';
+import type { DeliveryView } from './webhook-deliveries';
 
 /** The job's pending activity as the server reports it: the only source that tells queued, running and retrying apart. */
 export type { JobStatus } from '../jobs/status';
@@ -39,6 +41,8 @@ export interface JobView extends KindViewFields {
   lastError?: JobError;
   progress?: JobProgress;
   result?: unknown;
+  /** The job's webhooks: where, which events, and (GET /v1/jobs/{id} only) each delivery so far. */
+  notify?: { url: string; events: NotifyEvent[]; deliveries?: DeliveryView[] };
   links: { self: string; result: string; webUi?: string };
 }
 
@@ -90,6 +94,7 @@ export function toJobView(info: JobRecord, pending: PendingAttempt | undefined, 
   const lastError = lastErrorOf(status, info.status.name, memo, pending);
   if (lastError) view.lastError = lastError;
   if (pending?.progress) view.progress = pending.progress;
+  if (memo.notify) view.notify = { url: displayUrl(memo.notify.url), events: memo.notify.events };
   return view;
 }
 

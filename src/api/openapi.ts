@@ -6,6 +6,7 @@ import { CreateScheduleRequest, ScheduleNoteRequest } from '../schedules/schedul
 import { JOB_STATUSES } from '../jobs/status';
 import { operationFor, roleSentence, type Operation } from '../auth/operations';
 import { BulkRetryBody, DiscardDeadLetterBody, RetryDeadLetterBody } from './dead-letters';
+import { JOB_VIEW_NOTIFY, WEBHOOK_DELIVERY, WEBHOOK_PATHS } from './openapi-webhooks';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -93,6 +94,7 @@ const JOB_VIEW: JsonSchema = {
       },
     },
     result: { description: 'The job result, once completed' },
+    notify: JOB_VIEW_NOTIFY,
     links: {
       type: 'object',
       properties: { self: { type: 'string' }, result: { type: 'string' }, webUi: { type: 'string' } },
@@ -513,6 +515,7 @@ export function openApiDocument(): JsonSchema {
             },
           },
         },
+        ...WEBHOOK_PATHS,
         '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'Serving' } } } },
         '/readyz': {
           get: {
@@ -547,6 +550,7 @@ export function openApiDocument(): JsonSchema {
       schemas: {
         ...jobTypeSchemas,
         Job: JOB_VIEW,
+        WebhookDelivery: WEBHOOK_DELIVERY,
         Artifact: {
           type: 'object',
           properties: {

@@ -7,6 +7,7 @@ import { initialMemo, initialSearchAttributes } from '../jobs/start-attributes';
 import type { JobMemo } from '../workflows/job-state';
 import type { runJob } from '../workflows/run-job';
 import { fairPriority, type Owner } from '../tenancy/fair-priority';
+import { refuseUndeliverableNotify } from './notify-policy';
 import { refusePrivateTargets, type TargetPolicy } from './private-targets';
 import { HttpProblem, validationProblem } from './problem';
 
@@ -48,6 +49,7 @@ export function prepareJob(body: unknown, headers: SubmitHeaders, targets: Targe
   const input = jobType.input.safeParse(request.input);
   if (!input.success) throw validationProblem(input.error, ['input']);
   refusePrivateTargets(jobType.type, input.data, targets);
+  refuseUndeliverableNotify(jobType.type, request.notify, input.data, targets);
 
   const spec = resolveJobSpec({
     request,

@@ -114,6 +114,7 @@ function scheduleOptions(
     metadata: spec.metadata,
     maxAttempts: spec.maxAttempts,
     tenant: owner.tenant,
+    ...(spec.notify ? { notify: spec.notify } : {}),
   };
   // The schedule action types omit `priority`, which the SDK sends all the same.
   const action: RunJobAction & Pick<WorkflowStartOptions<typeof runJob>, 'priority'> = {

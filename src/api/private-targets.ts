@@ -10,6 +10,8 @@ import { HttpProblem, type FieldError } from './problem';
 /** Whether jobs may call private, loopback and link-local hosts (`JOBLINE_ALLOW_PRIVATE_TARGETS`). */
 export interface TargetPolicy {
   allowPrivateTargets: boolean;
+  /** Whether jobs may ask for webhooks (`notify`): the server has signing secrets (JOBLINE_WEBHOOK_SECRETS). */
+  webhooks?: boolean;
 }
 
 /** A URL a job will call, and where it sits in the job's input. */

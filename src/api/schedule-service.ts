@@ -16,6 +16,8 @@ export interface ScheduleServiceOptions extends ViewLinks, ScheduleLimits {
   taskQueue: string;
   /** Literal private targets in a schedule's job are refused unless this is true. */
   allowPrivateTargets?: boolean;
+  /** Whether a schedule's job may carry `notify` (JOBLINE_WEBHOOK_SECRETS is set). */
+  webhooks?: boolean;
   /** At most this many schedules on our task queue (JOBLINE_MAX_SCHEDULES). */
   maxSchedules: number;
 }
@@ -45,7 +47,7 @@ export class ScheduleService {
       headers,
       this.options.taskQueue,
       this.options,
-      { allowPrivateTargets: this.options.allowPrivateTargets ?? false },
+      { allowPrivateTargets: this.options.allowPrivateTargets ?? false, webhooks: this.options.webhooks ?? false },
       principal,
     );
     const created = this.creating.then(() => this.createUnderCap(prepared));

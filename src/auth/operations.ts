@@ -63,6 +63,10 @@ export const OPERATIONS: readonly Operation[] = [
   { method: 'POST', path: '/v1/schedules/:id/resume', role: 'operator', body: 'control' },
   { method: 'POST', path: '/v1/schedules/:id/trigger', role: 'operator', body: 'control', submits: true },
 
+  // Webhook deliveries whose tries ran out, and sending one again.
+  read('/v1/webhook-failures'),
+  { method: 'POST', path: '/v1/webhook-failures/:webhookId/redeliver', role: 'operator', body: 'control' },
+
   // The codec server the Temporal Web UI calls (payload encryption): it decrypts inputs and results.
   { method: 'POST', path: '/codec/decode', role: 'operator', body: 'submission' },
   { method: 'POST', path: '/codec/encode', role: 'operator', body: 'submission' },

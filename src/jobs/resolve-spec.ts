@@ -63,6 +63,7 @@ export function resolveJobSpec(options: ResolveOptions): JobSpec {
     createdAt: now.toISOString(),
     lifecycleRevision: LIFECYCLE_REVISION,
     ...(options.tenant ? { tenant: options.tenant } : {}),
+    ...(request.notify ? { notify: request.notify } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 // Types only: imported by workflow code, so nothing here may pull in Node APIs or zod at run time.
+import type { NotifySpec } from '../webhooks/events';
 
 export interface RetrySettings {
   initialIntervalMs: number;
@@ -42,6 +43,8 @@ export interface JobSpec {
   dependencies?: Record<string, unknown>;
   /** What the workflow writes (`LIFECYCLE_REVISION` in jobs/status.ts); absent in specs from before revision 2. */
   lifecycleRevision?: number;
+  /** Webhooks for this job's events (README "Notifications"); absent in every spec from before them. */
+  notify?: NotifySpec;
 }
 
 /** The second argument of every job activity: who is running and how to retry. */

@@ -17,6 +17,7 @@ export function initialMemo(spec: JobSpec, requestHash?: string): JobMemo {
     metadata: spec.metadata,
     maxAttempts: spec.maxAttempts,
     ...(spec.tenant ? { tenant: spec.tenant } : {}),
+    ...(spec.notify ? { notify: spec.notify } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NotifyRequest } from '../webhooks/notify-request';
 
 const HOUR = 60 * 60_000;
 const DAY = 24 * HOUR;
@@ -56,6 +57,7 @@ export const JobOverrides = z.object({
     .record(z.string().min(1).max(64), z.string().max(1_024))
     .refine((m) => Object.keys(m).length <= 32, 'at most 32 entries')
     .optional(),
+  notify: NotifyRequest.optional(),
 });
 export type JobOverrides = z.infer<typeof JobOverrides>;
 

@@ -2,3 +2,4 @@
 export { runJob } from './run-job';
 export { runPipeline } from './run-pipeline';
 export { runBatch } from './run-batch';
+export { deliverWebhook } from './deliver-webhook';

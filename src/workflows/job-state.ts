@@ -2,6 +2,7 @@
 import type { BatchProgress } from '../batch/types';
 
 import type { CoarseJobStatus } from '../jobs/status';
+import type { NotifySpec } from '../webhooks/events';
 
 export type { CoarseJobStatus };
 
@@ -48,6 +49,8 @@ export interface JobMemo {
   finishedAt?: string;
   /** A batch's counts as of its last continue-as-new, dead letter or end: what the API shows without a worker. */
   batch?: Omit<BatchProgress, 'runningChunks'>;
+  /** Where and what the job notifies (`notify`): the API then lists the deliveries. */
+  notify?: NotifySpec;
 }
 
 export interface JobStateSnapshot {

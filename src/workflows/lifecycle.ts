@@ -7,6 +7,8 @@ import type { CoarseJobStatus, JobError, JobMemo, JobStateSnapshot } from './job
 import { discardSignal, getJobStateQuery, retrySignal, type RetryRequest } from './messages';
 import { recordJobEnd, type EndStatus } from './job-metrics';
 import { tellParent } from './parent';
+import { startDelivery } from './notify';
+import type { NotifyEvent } from '../webhooks/events';
 
 /** The statuses whose arrival the metrics count: the terminal ones and the dead letters. */
 const END_STATUSES: ReadonlySet<CoarseJobStatus> = new Set<CoarseJobStatus>([
@@ -21,6 +23,8 @@ type DeadLetterEntry = JobStateSnapshot['deadLetterHistory'][number];
 type Decision = { kind: 'retry'; request: RetryRequest } | { kind: 'discard'; reason: string };
 /** Memo fields a lifecycle step writes beside its own (a batch adds its progress, a job its attempts). */
 type MemoFields = { [K in keyof JobMemo]?: JobMemo[K] | null };
+/** What a webhook tells about the transition besides the status. */
+type TransitionFacts = { lastError?: JobError; attempts?: number | null };
 
 export interface LifecycleOptions {
   jobId: string;
@@ -33,7 +37,7 @@ export interface LifecycleOptions {
   /** A retry that carries an input the kind cannot use (a batch re-runs its failed items) is logged, not applied. */
   acceptsRetryInput?: boolean;
   /** The job's type and creation time, for the metrics of its end (src/workflows/job-metrics.ts). */
-  spec?: Pick<JobSpec, 'type' | 'createdAt'>;
+  spec?: Pick<JobSpec, 'type' | 'createdAt'> & Partial<Pick<JobSpec, 'notify' | 'correlationId' | 'metadata' | 'tenant'>>;
   /** `JobSpec.lifecycleRevision`: what this run writes, as it was when the job was submitted (absent: 1). */
   revision?: number;
 }
@@ -48,6 +52,8 @@ export interface LifecycleOptions {
 export class JobLifecycle {
   private current: CoarseJobStatus = 'active';
   private decision: Decision | undefined;
+  /** Webhook deliveries whose start the server has not confirmed yet. */
+  private readonly starting: Array<Promise<void>> = [];
   readonly deadLetterHistory: DeadLetterEntry[];
 
   constructor(private readonly options: LifecycleOptions) {
@@ -85,10 +91,49 @@ export class JobLifecycle {
     return this;
   }
 
-  setStatus(next: CoarseJobStatus): void {
+  setStatus(next: CoarseJobStatus, facts: TransitionFacts = {}): void {
+    const previous = this.current;
     this.current = next;
     upsertSearchAttributes([{ key: JobStatusKey, value: next }]);
     if (END_STATUSES.has(next) && this.options.spec) recordJobEnd(this.options.spec.type, next as EndStatus, this.options.spec.createdAt);
+    const event = eventOf(previous, next);
+    if (event) this.notify(event, facts);
+  }
+
+  /**
+   * The webhooks of `spec.notify` (src/workflows/notify.ts): every transition comes through here once. A job
+   * without `notify` gets no command from it, so its history replays as before.
+   */
+  private notify(event: NotifyEvent, facts: TransitionFacts = {}): void {
+    const spec = this.options.spec;
+    if (!spec?.notify) return;
+    const { jobId } = this.options;
+    // Dead letters and retries may happen more than once: the n-th gets its own webhook id.
+    const parked = this.deadLetterHistory.length;
+    const occurrence = event === 'dead_lettered' ? parked + 1 : event === 'retried' ? parked : 1;
+    const path = `/v1/jobs/${encodeURIComponent(jobId)}`;
+    const started = startDelivery(spec.notify, event, occurrence, spec.tenant, {
+      id: jobId,
+      type: spec.type,
+      status: event === 'retried' ? 'running' : event,
+      ...(spec.correlationId ? { correlationId: spec.correlationId } : {}),
+      ...(spec.metadata ? { metadata: spec.metadata } : {}),
+      ...(spec.createdAt ? { createdAt: spec.createdAt } : {}),
+      // Before a park is recorded and after a retry alike, the round under way is one past the parks so far.
+      round: this.deadLetterHistory.length + 1,
+      ...(typeof facts.attempts === 'number' ? { attempts: facts.attempts } : {}),
+      ...(facts.lastError ? { lastError: { type: facts.lastError.type, message: facts.lastError.message } } : {}),
+      links: { self: path, result: `${path}/result` },
+    });
+    if (started) this.starting.push(started);
+  }
+
+  /**
+   * Resolves once every webhook delivery is started. A kind awaits it before its run closes: the server
+   * starts no child for a closed parent. Without `notify` there is nothing to wait for and no command.
+   */
+  async settled(): Promise<void> {
+    while (this.starting.length > 0) await this.starting.shift();
   }
 
   /**
@@ -99,11 +144,15 @@ export class JobLifecycle {
   async awaitDependencies(spec: JobSpec, options: { resume?: boolean } = {}): Promise<Record<string, unknown> | undefined> {
     const wait = await awaitDependencies(spec, () => this.setStatus('waiting'));
     if (wait.kind === 'failed') {
-      this.setStatus(wait.status);
+      this.setStatus(wait.status, { lastError: wait.lastError });
       upsertMemo({ lastError: wait.lastError, finishedAt: nowIso() });
       throw wait.failure;
     }
     if (wait.results && options.resume !== false) this.setStatus('active');
+    // A job that never left `active` starts running now, unless its `runAt` is still ahead (the kind then
+    // goes through `scheduled`, and setStatus announces the start).
+    const delayed = options.resume === false && spec.runAt !== undefined && Date.parse(spec.runAt) > Date.now();
+    if (this.current === 'active' && !wait.results && !delayed) this.notify('running');
     return wait.results;
   }
 
@@ -115,7 +164,7 @@ export class JobLifecycle {
     // Forget any earlier decision before announcing the state: from here on a retry or discard counts,
     // also one that arrives while the parent is being told.
     this.decision = undefined;
-    this.setStatus('dead_lettered');
+    this.setStatus('dead_lettered', { lastError: error, attempts: memo.attempts });
     await tellParent(this.options.jobId, 'dead_lettered');
     const at = nowIso();
     this.deadLetterHistory.push({ ...error, round, at });
@@ -123,7 +172,7 @@ export class JobLifecycle {
     await condition(() => this.decision !== undefined);
     const chosen = this.decision as unknown as Decision;
     if (chosen.kind === 'discard') {
-      this.setStatus('failed');
+      this.setStatus('failed', { lastError: error });
       upsertMemo({ deadLetteredAt: null, finishedAt: nowIso() });
       throw ApplicationFailure.nonRetryable(`${chosen.reason}: ${error.message}`, FailureType.JobDiscarded, discardDetails);
     }
@@ -148,22 +197,23 @@ export class JobLifecycle {
       this.current = 'completed';
       if (this.options.spec) recordJobEnd(this.options.spec.type, 'completed', this.options.spec.createdAt);
       if (Object.keys(memo).length > 0) upsertMemo(memo);
+      this.notify('completed', { attempts: memo.attempts });
       return;
     }
-    this.setStatus('completed');
+    this.setStatus('completed', { attempts: memo.attempts });
     upsertMemo({ ...memo, finishedAt: nowIso() });
   }
 
   /** Ends the job `timed_out`: returns the failure to throw. */
   timedOut(error: JobError, memo: MemoFields, details: unknown): ApplicationFailure {
-    this.setStatus('timed_out');
+    this.setStatus('timed_out', { lastError: error });
     upsertMemo({ lastError: error, finishedAt: nowIso(), ...memo });
     return ApplicationFailure.nonRetryable(error.message, FailureType.JobTimedOut, details);
   }
 
   /** Ends the job `failed` (a pipeline whose nodes failed): returns the failure to throw. */
   failed(error: JobError, details: unknown): ApplicationFailure {
-    this.setStatus('failed');
+    this.setStatus('failed', { lastError: error });
     upsertMemo({ lastError: error, finishedAt: nowIso() });
     return ApplicationFailure.nonRetryable(error.message, error.type, details);
   }
@@ -172,6 +222,15 @@ export class JobLifecycle {
     this.setStatus('cancelled');
     upsertMemo({ finishedAt: nowIso(), ...memo });
   }
+}
+
+/** The webhook event a status change is, if any: `active` is `running` after a wait and `retried` after the dead letters. */
+function eventOf(previous: CoarseJobStatus, next: CoarseJobStatus): NotifyEvent | undefined {
+  if (next === 'active') {
+    if (previous === 'dead_lettered') return 'retried';
+    return previous === 'waiting' || previous === 'scheduled' ? 'running' : undefined;
+  }
+  return next === 'scheduled' ? undefined : next;
 }
 
 export function nowIso(): string {

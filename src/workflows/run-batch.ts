@@ -91,11 +91,13 @@ export async function runBatch(spec: JobSpec, carried?: BatchCarry): Promise<Bat
         lifecycle.cancelled({ batch: progress() });
       });
     }
+    await lifecycle.settled();
     throw err;
   }
 
   deadlineTimer.cancel();
   const { runningChunks: _none, ...final } = progress();
   lifecycle.complete({ batch: final });
+  await lifecycle.settled();
   return { ...final, failedChunks: state.failedChunks, durationMs: Date.now() - Date.parse(state.round0StartedAt) };
 }

@@ -70,6 +70,8 @@ export async function runJob(submitted: JobSpec): Promise<unknown> {
   } catch (err) {
     if (isCancellation(err)) lifecycle.cancelled();
     throw err;
+  } finally {
+    await lifecycle.settled();
   }
 }
 

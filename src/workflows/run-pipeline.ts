@@ -133,6 +133,7 @@ export async function runPipeline(spec: JobSpec): Promise<PipelineResult> {
         lifecycle.cancelled();
       });
     }
+    await lifecycle.settled();
     throw err;
   }
 
@@ -148,9 +149,12 @@ export async function runPipeline(spec: JobSpec): Promise<PipelineResult> {
       message: `node${failedNodes.length > 1 ? 's' : ''} ${failedNodes.map((n) => `${n.id} (${n.error ?? 'failed'})`).join(', ')} failed`,
     };
     log.warn('pipeline failed', { jobId: pipelineId, failed: failedNodes.map((n) => n.id) });
-    throw lifecycle.failed(lastError, summary);
+    const failure = lifecycle.failed(lastError, summary);
+    await lifecycle.settled();
+    throw failure;
   }
   lifecycle.complete({});
+  await lifecycle.settled();
   return summary;
 }
 

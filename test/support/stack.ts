@@ -96,6 +96,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     uiUrl: config.temporal.uiUrl ?? 'http://ui.test',
     artifacts: createArtifactStore(config.artifacts),
     allowPrivateTargets: config.allowPrivateTargets,
+    webhooks: config.webhooks.secrets.length > 0,
     temporalDeadlineMs: config.api.temporalDeadlineMs,
     schedules: config.schedules,
     requestGuard: { allowedHosts: config.api.allowedHosts, publicUrl: config.api.publicUrl, bindHost: config.api.host },

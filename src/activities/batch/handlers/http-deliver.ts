@@ -1,10 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { noteBreakerState } from './breaker-states';
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import { BrokenCircuitError, CircuitState, type CircuitBreakerPolicy } from 'cockatiel';
 import { fetch, type Agent } from 'undici';
 import type { HttpDeliverInput } from '../../../batch/handlers';
 import type { BatchItem } from '../../../batch/sources';
 import { parseRetryAfter } from '../../http';
+import { HostBreakers } from '../../host-breakers';
 import { assertPublicLiteral, guardedAgent, TargetNotAllowedError } from '../../network-guard';
 import { printableUrl, withoutUserinfo } from '../../printable-url';
 import { itemError, type HandlerContext, type ItemHandler, type ItemResult } from '../handler';
@@ -38,21 +38,8 @@ class RetryableDeliveryError extends Error {
  */
 export function createHttpDeliverHandler(deps: HttpDeliverDeps): ItemHandler<HttpDeliverInput> {
   const dispatcher = guardedAgent(deps.allowPrivateTargets);
-  const breakers = new Map<string, CircuitBreakerPolicy>();
-  const breakerFor = (url: URL, settings: HttpDeliverInput['breaker']) => {
-    const key = `${url.protocol}//${url.host} ${settings.failures} ${settings.halfOpenAfterMs}`;
-    let breaker = breakers.get(key);
-    if (!breaker) {
-      breaker = circuitBreaker(
-        handleWhen((err) => err instanceof RetryableDeliveryError),
-        { halfOpenAfter: settings.halfOpenAfterMs, breaker: new ConsecutiveBreaker(settings.failures) },
-      );
-      breaker.onStateChange((state) => noteBreakerState(url.host, state));
-      noteBreakerState(url.host, breaker.state);
-      breakers.set(key, breaker);
-    }
-    return breaker;
-  };
+  const breakers = new HostBreakers((err) => err instanceof RetryableDeliveryError);
+  const breakerFor = (url: URL, settings: HttpDeliverInput['breaker']) => breakers.for(url, settings);
 
   return {
     sliceSize: 1,
