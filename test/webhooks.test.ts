@@ -6,6 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import type { DeliveryView } from '../src/api/webhook-deliveries';
 import { loadConfig } from '../src/config';
 import { DEFAULT_WEBHOOK_RETRY, nextTryInMs } from '../src/webhooks/retry-policy';
+import { bearer, writeKeyFile } from './support/api-keys';
 import { startStack, type Stack } from './support/stack';
 import { startTarget, type Call, type Target } from './support/target';
 
@@ -354,5 +355,48 @@ describe('webhook retry policy and secrets (no server)', () => {
     );
     assert.throws(() => loadConfig({ JOBLINE_WEBHOOK_SECRETS: `whsec_${Buffer.alloc(8).toString('base64')}` }), /entry 1/);
     assert.deepEqual(loadConfig({ JOBLINE_WEBHOOK_SECRETS: ` ${NEW_SECRET} , ${OLD_SECRET}` }).webhooks.secrets, [NEW_SECRET, OLD_SECRET]);
+  });
+});
+
+describe('webhooks: tenants', function () {
+  this.timeout(60_000);
+  const { file, keys } = writeKeyFile([
+    { id: 'hooks-a', tenant: `hooks-a-${process.pid}`, role: 'operator' },
+    { id: 'hooks-b', tenant: `hooks-b-${process.pid}`, role: 'operator' },
+  ]);
+  let stack: Stack;
+  let down: Target;
+  before(async () => {
+    stack = await startStack({ env: { ...WEBHOOK_ENV, JOBLINE_API_KEYS_FILE: file }, apiKey: keys['hooks-a'] });
+    down = await startTarget([503]);
+  });
+  after(async () => {
+    await stack?.stop();
+    await down?.close();
+  });
+
+  it("lists only the caller's tenant's failed deliveries, and another tenant's redeliver is a 404", async () => {
+    const { body } = await stack.submit({ type: 'echo', input: {}, notify: { url: `${down.url}/hooks` } });
+    await stack.waitFor(body.id, (job) => job.status === 'completed');
+    const webhookId = `${body.id}/webhook/completed`;
+    const asTenant = (key: string) => async (method: string, path: string) => {
+      const response = await fetch(`${stack.baseUrl}${path}`, { method, headers: { ...bearer(key), 'content-type': 'application/json' } });
+      return { status: response.status, body: (await response.json()) as { failures?: Array<{ webhookId: string }>; detail?: string } };
+    };
+    const a = asTenant(keys['hooks-a']!);
+    const b = asTenant(keys['hooks-b']!);
+    await until('the failure listed for its tenant', async () => {
+      const listed = await a('GET', '/v1/webhook-failures?limit=100');
+      return listed.body.failures?.some((failure) => failure.webhookId === webhookId) ? true : undefined;
+    });
+    const seenByB = await b('GET', '/v1/webhook-failures?limit=100');
+    assert.equal(seenByB.status, 200);
+    assert.ok(!seenByB.body.failures?.some((failure) => failure.webhookId === webhookId), "another tenant's failure is not listed");
+    const path = `/v1/webhook-failures/${encodeURIComponent(webhookId)}/redeliver`;
+    const missing = await b('POST', `/v1/webhook-failures/${encodeURIComponent(`${body.id}/webhook/nothing`)}/redeliver`);
+    const foreign = await b('POST', path);
+    assert.equal(foreign.status, 404);
+    assert.equal(foreign.body.detail?.replace(webhookId, 'ID'), missing.body.detail?.replace(`${body.id}/webhook/nothing`, 'ID'));
+    assert.equal((await a('POST', path)).status, 202);
   });
 });
