@@ -79,6 +79,10 @@ export const EnvSchema = z.object({
     .default(60_000),
   JOBLINE_MAX_SCHEDULES: positiveInt.max(100_000).default(100),
   JOBLINE_TEMPORAL_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  // Live status (GET /v1/jobs/{id}/events): the idle comment's period, and how often one watcher per job reads
+  // the pending attempt (running/retrying, heartbeat progress) that the history does not record.
+  JOBLINE_SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  JOBLINE_SSE_POLL_MS: z.coerce.number().int().min(250).max(60_000).default(1_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 
   // Reports (docs/reports.md): where their data comes from and where their artifacts go.
@@ -133,6 +137,8 @@ export interface Config {
     temporalDeadlineMs: number;
     /** JOBLINE_ALLOWED_HOSTS: extra Host names served; `*` serves any. */
     allowedHosts: string[];
+    /** Live status streams: keep-alive comment period and the pending-attempt poll of a job's watcher. */
+    liveEvents: { keepAliveMs: number; pollMs: number };
   };
   auth: {
     /** JOBLINE_API_KEYS_FILE: keys, tenants and roles; unset: open on loopback (see authModeFor). */
@@ -235,6 +241,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       bodyLimitBytes: env.JOBLINE_BODY_LIMIT_BYTES,
       temporalDeadlineMs: env.JOBLINE_TEMPORAL_DEADLINE_MS,
       allowedHosts: env.JOBLINE_ALLOWED_HOSTS ?? [],
+      liveEvents: { keepAliveMs: env.JOBLINE_SSE_KEEPALIVE_MS, pollMs: env.JOBLINE_SSE_POLL_MS },
     },
     auth: {
       keysFile: env.JOBLINE_API_KEYS_FILE ? path.resolve(env.JOBLINE_API_KEYS_FILE) : undefined,

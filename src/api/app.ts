@@ -30,6 +30,7 @@ import { deadLettersRouter } from './routes/dead-letters';
 import { docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
 import { jobsRouter } from './routes/jobs';
+import { liveEventsRouter } from './events/live-events';
 import { reportsRouter } from './routes/reports';
 import { schedulesRouter } from './routes/schedules';
 import { ScheduleService } from './schedule-service';
@@ -61,6 +62,8 @@ export interface AppOptions {
   publicDocs?: boolean;
   /** `/metrics` without a key when auth is on (JOBLINE_PUBLIC_METRICS; default on, so Prometheus needs no key). */
   publicMetrics?: boolean;
+  /** Live status streams (JOBLINE_SSE_KEEPALIVE_MS, JOBLINE_SSE_POLL_MS); by default from the environment. */
+  liveEvents?: Config['api']['liveEvents'];
 }
 
 /** The API's options as every Jobline process builds them from its Config. */
@@ -81,6 +84,7 @@ export function appOptionsFrom(config: Config, client: Client): AppOptions {
     keys: authModeFor(config.auth, config.api.host) === 'keys' ? new KeyRing(config.auth.keysFile!) : undefined,
     publicDocs: config.auth.publicDocs,
     publicMetrics: config.auth.publicMetrics,
+    liveEvents: config.api.liveEvents,
   };
 }
 
@@ -138,6 +142,7 @@ export function createApp(options: AppOptions): express.Express {
   // Every Temporal call a request makes runs under a deadline, so an outage answers 503 in seconds.
   app.use(health.requestScope());
   app.use(docsRouter());
+  app.use(liveEventsRouter(options, jobs, reader, metrics));
   app.use(jobsRouter(jobs, reader));
   app.use(batchesRouter(batches));
   app.use(batchCatalogRouter());

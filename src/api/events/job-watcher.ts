@@ -1,0 +1,232 @@
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { BATCH_WORKFLOW } from '../../jobs/batch';
+import { batchView } from '../../jobs/batch-view';
+import type { JobProgress } from '../../jobs/kind-view';
+import { JobStatusKey } from '../../jobs/search-attributes';
+import type { CoarseJobStatus } from '../../jobs/status';
+import { DEFAULT_JOB_WORKFLOW } from '../../jobs/workflow-names';
+import type { Logger } from '../../logger';
+import type { JobView } from '../job-view';
+import { pendingAttemptOf } from '../pending-attempt';
+import type { LiveMetrics } from './live-metrics';
+import { historyNumber, StatusTimeline, type CoarseReader, type LiveEvent } from './status-timeline';
+
+/** Longer than the server holds a history long-poll (20 s by default), so an idle poll ends by the server's answer. */
+const LONG_POLL_DEADLINE_MS = 40_000;
+/** A failed history read is tried again this often, this many times, before the streams are closed. */
+const RETRY_DELAY_MS = 1_000;
+const MAX_FAILURES = 5;
+
+export interface WatcherDeps {
+  client: Client;
+  namespace: string;
+  /** How often the pending attempt is read while one is in flight (running/retrying, heartbeat progress). */
+  pollMs: number;
+  /** The deadline of a describe or of the final view. */
+  callDeadlineMs: number;
+  /** The job's view for `end`: what `GET /v1/jobs/{id}` answers. */
+  finalView(id: string): Promise<JobView>;
+  metrics: LiveMetrics;
+  logger: Logger;
+}
+
+export interface Listener {
+  /** `live`: emitted after the watcher caught up with the history it was started from. */
+  event(event: LiveEvent, live: boolean): void;
+  /** The watcher stopped: after `end`, or after it could not read the history (the client reconnects). */
+  close(): void;
+}
+
+const readCoarse: CoarseReader = (fields) =>
+  fields ? (decodeTypedSearchAttributes(fields).get(JobStatusKey) as CoarseJobStatus | undefined) : undefined;
+
+/**
+ * One job's live status in this API process, shared by every stream and `?wait` on it: one long-poll of the
+ * workflow history (`waitNewEvent`), and, only while an attempt is in flight, one describe every `pollMs` for
+ * what the history does not record yet (the attempt running or waiting to retry, its heartbeat progress; for a
+ * batch, its progress query). It stops when its last listener leaves or the job ends.
+ */
+export class JobWatcher {
+  readonly timeline: StatusTimeline;
+  private readonly listeners = new Set<Listener>();
+  private readonly abort = new AbortController();
+  private delivered = 0;
+  private caughtUp = false;
+  private stopped = false;
+
+  constructor(
+    readonly id: string,
+    private readonly initial: WorkflowExecutionDescription,
+    private readonly deps: WatcherDeps,
+    private readonly onStop: (watcher: JobWatcher) => void,
+  ) {
+    this.timeline = new StatusTimeline(initial.type !== DEFAULT_JOB_WORKFLOW, readCoarse);
+  }
+
+  get ready(): boolean {
+    return this.caughtUp;
+  }
+
+  start(): void {
+    this.deps.metrics.watchers.inc();
+    void this.watchHistory()
+      .catch((err: unknown) => this.deps.logger.warn({ err, jobId: this.id }, 'live status: history watch failed'))
+      .finally(() => this.stop());
+    void this.pollPending().catch((err: unknown) => this.deps.logger.warn({ err, jobId: this.id }, 'live status: attempt poll failed'));
+  }
+
+  /** Adds a listener and hands it every event so far (not live), then each new one. */
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    for (const event of this.timeline.events.slice(0, this.delivered)) listener.event(event, false);
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stop();
+    };
+  }
+
+  private stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.abort.abort();
+    this.deps.metrics.watchers.dec();
+    this.onStop(this);
+    for (const listener of [...this.listeners]) listener.close();
+    this.listeners.clear();
+  }
+
+  /** Hands the events the timeline gained since the last flush to every listener. */
+  private flush(): void {
+    const fresh = this.timeline.events.slice(this.delivered);
+    this.delivered = this.timeline.events.length;
+    for (const event of fresh) for (const listener of this.listeners) listener.event(event, this.caughtUp);
+  }
+
+  private async watchHistory(): Promise<void> {
+    const { client, namespace } = this.deps;
+    const connection = client.connection;
+    const target = this.initial.historyLength;
+    let runId: string | undefined = this.initial.runId;
+    let fromFirstRun = false;
+    let token: Uint8Array | undefined;
+    let failures = 0;
+    while (!this.stopped) {
+      let response: temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse;
+      try {
+        this.deps.metrics.historyPolls.inc();
+        const execution: temporal.api.common.v1.IWorkflowExecution = { workflowId: this.id, runId };
+        response = await connection.withAbortSignal(this.abort.signal, () =>
+          connection.withDeadline(Date.now() + LONG_POLL_DEADLINE_MS, () =>
+            connection.workflowService.getWorkflowExecutionHistory({ namespace, execution, nextPageToken: token, waitNewEvent: true }),
+          ),
+        );
+        failures = 0;
+      } catch (err) {
+        if (this.stopped) return;
+        failures += 1;
+        if (failures >= MAX_FAILURES) throw err;
+        await delay(RETRY_DELAY_MS, this.abort.signal);
+        continue;
+      }
+      const events = response.history?.events ?? [];
+      const started = events[0]?.workflowExecutionStartedEventAttributes;
+      // A batch continues as new: positions are counted from its first run, whichever run is current.
+      if (!token && !fromFirstRun && started?.continuedExecutionRunId && started.firstExecutionRunId) {
+        fromFirstRun = true;
+        runId = started.firstExecutionRunId;
+        continue;
+      }
+      fromFirstRun = true;
+      for (const event of events) {
+        const next = this.timeline.apply(event);
+        if (next) {
+          runId = next;
+          token = undefined;
+        }
+        this.flush();
+        if (!this.caughtUp && runId === this.initial.runId && historyNumber(event.eventId) >= target) this.catchUp();
+      }
+      if (this.timeline.closed) {
+        this.catchUp();
+        await this.finish();
+        return;
+      }
+      if (events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes) continue;
+      token = response.nextPageToken?.length ? response.nextPageToken : undefined;
+      // A running workflow always has a next page to wait for: without one, the streams close and clients resume.
+      if (!token) return;
+    }
+  }
+
+  /** The history is read as far as the describe the watcher started from: its pending attempt is current now. */
+  private catchUp(): void {
+    if (this.caughtUp) return;
+    void pendingAttemptOf(this.initial, this.deps.client.options.loadedDataConverter).then((pending) => {
+      this.timeline.observePending(pending, new Date());
+      this.timeline.observeProgress(pending?.progress, new Date());
+      this.caughtUp = true;
+      this.flush();
+    });
+    // Ready at once for the history; the pending attempt above is only a decode away.
+    this.caughtUp = true;
+  }
+
+  private async finish(): Promise<void> {
+    const connection = this.deps.client.connection;
+    const view = await connection.withDeadline(Date.now() + this.deps.callDeadlineMs, () => this.deps.finalView(this.id));
+    this.timeline.end(view);
+    this.flush();
+  }
+
+  private async pollPending(): Promise<void> {
+    const batch = this.initial.type === BATCH_WORKFLOW;
+    while (!this.stopped && !this.timeline.closed) {
+      await delay(this.deps.pollMs, this.abort.signal);
+      if (this.stopped || !this.caughtUp) continue;
+      if (!(batch ? this.timeline.running : this.timeline.attemptInFlight)) continue;
+      this.deps.metrics.describes.inc();
+      try {
+        const now = new Date();
+        if (batch) this.timeline.observeProgress(await this.batchProgress(), now);
+        else {
+          const description = await this.describe();
+          const pending = await pendingAttemptOf(description, this.deps.client.options.loadedDataConverter);
+          this.timeline.observePending(pending, now);
+          this.timeline.observeProgress(pending?.progress, now);
+        }
+        this.flush();
+      } catch (err) {
+        if (!this.stopped) this.deps.logger.debug({ err, jobId: this.id }, 'live status: could not read the attempt in flight');
+      }
+    }
+  }
+
+  private describe(): Promise<WorkflowExecutionDescription> {
+    const { client, callDeadlineMs } = this.deps;
+    return client.connection.withAbortSignal(this.abort.signal, () =>
+      client.connection.withDeadline(Date.now() + callDeadlineMs, () => client.workflow.getHandle(this.id).describe()),
+    );
+  }
+
+  private async batchProgress(): Promise<JobProgress | undefined> {
+    const description = await this.describe();
+    const fields = await batchView({ client: this.deps.client, description, view: { id: this.id, status: 'running' } });
+    return fields.progress;
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,25 @@
+import type { Router } from 'express';
+import { loadConfig } from '../../config';
+import type { ApiMetrics } from '../../metrics/api-metrics';
+import type { AppOptions } from '../app';
+import type { JobReader } from '../job-reader';
+import type { JobService } from '../job-service';
+import { jobEventsRouter } from '../routes/job-events';
+import { JobWatchers } from './job-watchers';
+import { LiveMetrics } from './live-metrics';
+
+/** The live-status routes with this app's watchers, wired from the app's options. */
+export function liveEventsRouter(options: AppOptions, jobs: JobService, reader: JobReader, metrics: ApiMetrics): Router {
+  const settings = options.liveEvents ?? loadConfig().api.liveEvents;
+  const callDeadlineMs = options.temporalDeadlineMs ?? loadConfig().api.temporalDeadlineMs;
+  const watchers = new JobWatchers({
+    client: options.client,
+    namespace: options.namespace,
+    pollMs: settings.pollMs,
+    callDeadlineMs,
+    finalView: (id) => jobs.get(id),
+    metrics: new LiveMetrics(metrics.registry),
+    logger: options.logger,
+  });
+  return jobEventsRouter(jobs, reader, watchers, { keepAliveMs: settings.keepAliveMs, callDeadlineMs });
+}
