@@ -35,6 +35,8 @@ export interface WatcherDeps {
 export interface Listener {
   /** `live`: emitted after the watcher caught up with the history it was started from. */
   event(event: LiveEvent, live: boolean): void;
+  /** The watcher caught up with the history of a job still running: what follows is live. */
+  ready?(): void;
   /** The watcher stopped: after `end`, or after it could not read the history (the client reconnects). */
   close(): void;
 }
@@ -81,6 +83,7 @@ export class JobWatcher {
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     for (const event of this.timeline.events.slice(0, this.delivered)) listener.event(event, false);
+    if (this.caughtUp && !this.timeline.closed) listener.ready?.();
     return () => {
       this.listeners.delete(listener);
       if (this.listeners.size === 0) this.stop();
@@ -117,10 +120,8 @@ export class JobWatcher {
       try {
         this.deps.metrics.historyPolls.inc();
         const execution: temporal.api.common.v1.IWorkflowExecution = { workflowId: this.id, runId };
-        response = await connection.withAbortSignal(this.abort.signal, () =>
-          connection.withDeadline(Date.now() + LONG_POLL_DEADLINE_MS, () =>
-            connection.workflowService.getWorkflowExecutionHistory({ namespace, execution, nextPageToken: token, waitNewEvent: true }),
-          ),
+        response = await this.call(LONG_POLL_DEADLINE_MS, () =>
+          connection.workflowService.getWorkflowExecutionHistory({ namespace, execution, nextPageToken: token, waitNewEvent: true }),
         );
         failures = 0;
       } catch (err) {
@@ -171,6 +172,7 @@ export class JobWatcher {
     });
     // Ready at once for the history; the pending attempt above is only a decode away.
     this.caughtUp = true;
+    if (!this.timeline.closed) for (const listener of this.listeners) listener.ready?.();
   }
 
   private async finish(): Promise<void> {
@@ -204,10 +206,23 @@ export class JobWatcher {
   }
 
   private describe(): Promise<WorkflowExecutionDescription> {
-    const { client, callDeadlineMs } = this.deps;
-    return client.connection.withAbortSignal(this.abort.signal, () =>
-      client.connection.withDeadline(Date.now() + callDeadlineMs, () => client.workflow.getHandle(this.id).describe()),
-    );
+    return this.call(this.deps.callDeadlineMs, () => this.deps.client.workflow.getHandle(this.id).describe());
+  }
+
+  /**
+   * A Temporal call under its own deadline (not the request's that started the watcher), cancelled when the
+   * watcher stops. A signal per call: the SDK adds a listener to the signal it is given and never removes it.
+   */
+  private async call<T>(deadlineMs: number, fn: () => Promise<T>): Promise<T> {
+    const { connection } = this.deps.client;
+    const controller = new AbortController();
+    const cancel = () => controller.abort();
+    this.abort.signal.addEventListener('abort', cancel, { once: true });
+    try {
+      return await connection.withAbortSignal(controller.signal, () => connection.withDeadline(Date.now() + deadlineMs, fn));
+    } finally {
+      this.abort.signal.removeEventListener('abort', cancel);
+    }
   }
 
   private async batchProgress(): Promise<JobProgress | undefined> {

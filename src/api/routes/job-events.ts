@@ -29,12 +29,16 @@ export function jobEventsRouter(jobs: JobService, reader: JobReader, watchers: J
     const after = lastEventIdOf(req);
     // The reader's describe: 404 (and any access check) before the stream starts.
     const description = await reader.describe(req.params.id);
-    const stream = new EventStream(res, options.keepAliveMs);
+    // Opened by the first event to send, or once the job is known to be still running: a client that saw the
+    // `end` and reconnects gets 204, which tells an EventSource to stop reconnecting.
+    let stream: EventStream | undefined;
+    const open = (): EventStream => (stream ??= new EventStream(res, options.keepAliveMs));
     const { unsubscribe } = watchers.subscribe(req.params.id, description, {
       event: (event) => {
-        if (compareKeys(event.key, after) > 0) stream.send(event);
+        if (compareKeys(event.key, after) > 0) open().send(event);
       },
-      close: () => stream.end(),
+      ready: open,
+      close: () => (stream ? stream.end() : res.status(204).end()),
     });
     res.once('close', unsubscribe);
   });
