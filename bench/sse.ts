@@ -18,12 +18,13 @@ import { round, summarize } from './stats';
  * no streams, 200 streams on 200 jobs, 200 streams as 10 on each of 20 jobs, and no streams again (the noise).
  *
  * BENCH_SSE_RATE (POSTs per second, 25), BENCH_SSE_SECONDS (per phase, 30), BENCH_SSE_STREAMS (200),
- * BENCH_SSE_POLL_MS (the API's JOBLINE_SSE_POLL_MS, 1000).
+ * BENCH_SSE_POLL_MS (the API's JOBLINE_SSE_POLL_MS, 1000), BENCH_SSE_DESCRIBES_PER_SEC (its JOBLINE_SSE_DESCRIBES_PER_SEC, 20).
  */
 const RATE = Number(process.env.BENCH_SSE_RATE ?? 25);
 const SECONDS = Number(process.env.BENCH_SSE_SECONDS ?? 30);
 const STREAMS = Number(process.env.BENCH_SSE_STREAMS ?? 200);
 const POLL_MS = process.env.BENCH_SSE_POLL_MS ?? '1000';
+const DESCRIBES_PER_SEC = process.env.BENCH_SSE_DESCRIBES_PER_SEC ?? '20';
 /** Long enough to outlast a phase (the echo job's most). */
 const LONG_JOB_MS = 60_000;
 
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
       JOBLINE_API_PORT: '0',
       JOBLINE_WORKER_MAX_CONCURRENT_ACTIVITIES: String(STREAMS + 200),
       JOBLINE_SSE_POLL_MS: POLL_MS,
+      JOBLINE_SSE_DESCRIBES_PER_SEC: DESCRIBES_PER_SEC,
       LOG_LEVEL: 'warn',
     };
     const start = (name: string) => BenchChild.start({ name, script: name, env, logFile: path.join(dir, `${name}.log`) });
@@ -240,7 +242,7 @@ function printTable(results: PhaseResult[]): void {
   ]);
   const lines = [header, ...rows].map((cells) => `| ${cells.join(' | ')} |`);
   lines.splice(1, 0, `|${header.map(() => '---').join('|')}|`);
-  process.stdout.write(`\nPOST /v1/jobs at ${RATE}/s for ${SECONDS} s per phase, ${STREAMS} running echo jobs in every phase, JOBLINE_SSE_POLL_MS=${POLL_MS}\n\n${lines.join('\n')}\n`);
+  process.stdout.write(`\nPOST /v1/jobs at ${RATE}/s for ${SECONDS} s per phase, ${STREAMS} running echo jobs in every phase, JOBLINE_SSE_POLL_MS=${POLL_MS}, JOBLINE_SSE_DESCRIBES_PER_SEC=${DESCRIBES_PER_SEC}\n\n${lines.join('\n')}\n`);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

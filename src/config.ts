@@ -83,6 +83,8 @@ export const EnvSchema = z.object({
   // the pending attempt (running/retrying, heartbeat progress) that the history does not record.
   JOBLINE_SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   JOBLINE_SSE_POLL_MS: z.coerce.number().int().min(250).max(60_000).default(1_000),
+  // ...and how many such reads all watchers of one API process share per second (the cost stays bounded).
+  JOBLINE_SSE_DESCRIBES_PER_SEC: z.coerce.number().int().min(1).max(1_000).default(20),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 
   // Reports (docs/reports.md): where their data comes from and where their artifacts go.
@@ -138,7 +140,7 @@ export interface Config {
     /** JOBLINE_ALLOWED_HOSTS: extra Host names served; `*` serves any. */
     allowedHosts: string[];
     /** Live status streams: keep-alive comment period and the pending-attempt poll of a job's watcher. */
-    liveEvents: { keepAliveMs: number; pollMs: number };
+    liveEvents: { keepAliveMs: number; pollMs: number; describesPerSec: number };
   };
   auth: {
     /** JOBLINE_API_KEYS_FILE: keys, tenants and roles; unset: open on loopback (see authModeFor). */
@@ -241,7 +243,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       bodyLimitBytes: env.JOBLINE_BODY_LIMIT_BYTES,
       temporalDeadlineMs: env.JOBLINE_TEMPORAL_DEADLINE_MS,
       allowedHosts: env.JOBLINE_ALLOWED_HOSTS ?? [],
-      liveEvents: { keepAliveMs: env.JOBLINE_SSE_KEEPALIVE_MS, pollMs: env.JOBLINE_SSE_POLL_MS },
+      liveEvents: {
+        keepAliveMs: env.JOBLINE_SSE_KEEPALIVE_MS,
+        pollMs: env.JOBLINE_SSE_POLL_MS,
+        describesPerSec: env.JOBLINE_SSE_DESCRIBES_PER_SEC,
+      },
     },
     auth: {
       keysFile: env.JOBLINE_API_KEYS_FILE ? path.resolve(env.JOBLINE_API_KEYS_FILE) : undefined,

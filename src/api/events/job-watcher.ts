@@ -11,6 +11,7 @@ import type { Logger } from '../../logger';
 import type { JobView } from '../job-view';
 import { pendingAttemptOf } from '../pending-attempt';
 import type { LiveMetrics } from './live-metrics';
+import type { Pollable, PollBudget } from './poll-budget';
 import { historyNumber, StatusTimeline, type CoarseReader, type LiveEvent } from './status-timeline';
 
 /** Longer than the server holds a history long-poll (20 s by default), so an idle poll ends by the server's answer. */
@@ -22,8 +23,8 @@ const MAX_FAILURES = 5;
 export interface WatcherDeps {
   client: Client;
   namespace: string;
-  /** How often the pending attempt is read while one is in flight (running/retrying, heartbeat progress). */
-  pollMs: number;
+  /** The shared budget of reads of attempts in flight (running/retrying, heartbeat progress). */
+  polls: PollBudget;
   /** The deadline of a describe or of the final view. */
   callDeadlineMs: number;
   /** The job's view for `end`: what `GET /v1/jobs/{id}` answers. */
@@ -46,11 +47,11 @@ const readCoarse: CoarseReader = (fields) =>
 
 /**
  * One job's live status in this API process, shared by every stream and `?wait` on it: one long-poll of the
- * workflow history (`waitNewEvent`), and, only while an attempt is in flight, one describe every `pollMs` for
- * what the history does not record yet (the attempt running or waiting to retry, its heartbeat progress; for a
+ * workflow history (`waitNewEvent`), and, only while an attempt is in flight, describes from the process's shared
+ * budget (PollBudget) for what the history does not record yet (the attempt running or waiting to retry, its heartbeat progress; for a
  * batch, its progress query). It stops when its last listener leaves or the job ends.
  */
-export class JobWatcher {
+export class JobWatcher implements Pollable {
   readonly timeline: StatusTimeline;
   private readonly listeners = new Set<Listener>();
   private readonly abort = new AbortController();
@@ -76,7 +77,7 @@ export class JobWatcher {
     void this.watchHistory()
       .catch((err: unknown) => this.deps.logger.warn({ err, jobId: this.id }, 'live status: history watch failed'))
       .finally(() => this.stop());
-    void this.pollPending().catch((err: unknown) => this.deps.logger.warn({ err, jobId: this.id }, 'live status: attempt poll failed'));
+    this.deps.polls.add(this);
   }
 
   /** Adds a listener and hands it every event so far (not live), then each new one. */
@@ -94,6 +95,7 @@ export class JobWatcher {
     if (this.stopped) return;
     this.stopped = true;
     this.abort.abort();
+    this.deps.polls.remove(this);
     this.deps.metrics.watchers.dec();
     this.onStop(this);
     for (const listener of [...this.listeners]) listener.close();
@@ -182,26 +184,26 @@ export class JobWatcher {
     this.flush();
   }
 
-  private async pollPending(): Promise<void> {
-    const batch = this.initial.type === BATCH_WORKFLOW;
-    while (!this.stopped && !this.timeline.closed) {
-      await delay(this.deps.pollMs, this.abort.signal);
-      if (this.stopped || !this.caughtUp) continue;
-      if (!(batch ? this.timeline.running : this.timeline.attemptInFlight)) continue;
-      this.deps.metrics.describes.inc();
-      try {
-        const now = new Date();
-        if (batch) this.timeline.observeProgress(await this.batchProgress(), now);
-        else {
-          const description = await this.describe();
-          const pending = await pendingAttemptOf(description, this.deps.client.options.loadedDataConverter);
-          this.timeline.observePending(pending, now);
-          this.timeline.observeProgress(pending?.progress, now);
-        }
-        this.flush();
-      } catch (err) {
-        if (!this.stopped) this.deps.logger.debug({ err, jobId: this.id }, 'live status: could not read the attempt in flight');
+  wantsPoll(): boolean {
+    if (this.stopped || !this.caughtUp || this.timeline.closed) return false;
+    return this.initial.type === BATCH_WORKFLOW ? this.timeline.running : this.timeline.attemptInFlight;
+  }
+
+  /** One read of the attempt in flight (or of a batch's progress), when the shared budget allows it. */
+  async poll(): Promise<void> {
+    this.deps.metrics.describes.inc();
+    try {
+      const now = new Date();
+      if (this.initial.type === BATCH_WORKFLOW) this.timeline.observeProgress(await this.batchProgress(), now);
+      else {
+        const description = await this.describe();
+        const pending = await pendingAttemptOf(description, this.deps.client.options.loadedDataConverter);
+        this.timeline.observePending(pending, now);
+        this.timeline.observeProgress(pending?.progress, now);
       }
+      this.flush();
+    } catch (err) {
+      if (!this.stopped) this.deps.logger.debug({ err, jobId: this.id }, 'live status: could not read the attempt in flight');
     }
   }
 

@@ -7,6 +7,7 @@ import type { JobService } from '../job-service';
 import { jobEventsRouter } from '../routes/job-events';
 import { JobWatchers } from './job-watchers';
 import { LiveMetrics } from './live-metrics';
+import { PollBudget } from './poll-budget';
 
 /** The live-status routes with this app's watchers, wired from the app's options. */
 export function liveEventsRouter(options: AppOptions, jobs: JobService, reader: JobReader, metrics: ApiMetrics): Router {
@@ -15,7 +16,7 @@ export function liveEventsRouter(options: AppOptions, jobs: JobService, reader: 
   const watchers = new JobWatchers({
     client: options.client,
     namespace: options.namespace,
-    pollMs: settings.pollMs,
+    polls: new PollBudget(settings.describesPerSec, settings.pollMs),
     callDeadlineMs,
     finalView: (id) => jobs.get(id),
     metrics: new LiveMetrics(metrics.registry),
