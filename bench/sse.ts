@@ -224,7 +224,21 @@ async function scrape(apiUrl: string): Promise<{ watchers: number; historyPolls:
 
 function printTable(results: PhaseResult[]): void {
   const base = results[0]!.p99;
-  const header = ['phase', 'streams', 'watchers', 'POSTs', 'errors', 'p50 ms', 'p99 ms', 'max ms', 'p99 vs first', 'history polls/s', 'describes/s', 'events', 'API CPU %'];
+  const header = [
+    'phase',
+    'streams',
+    'watchers',
+    'POSTs',
+    'errors',
+    'p50 ms',
+    'p99 ms',
+    'max ms',
+    'p99 vs first',
+    'history polls/s',
+    'describes/s',
+    'events',
+    'API CPU %',
+  ];
   const rows = results.map((r) => [
     r.name,
     r.streams,
@@ -242,7 +256,9 @@ function printTable(results: PhaseResult[]): void {
   ]);
   const lines = [header, ...rows].map((cells) => `| ${cells.join(' | ')} |`);
   lines.splice(1, 0, `|${header.map(() => '---').join('|')}|`);
-  process.stdout.write(`\nPOST /v1/jobs at ${RATE}/s for ${SECONDS} s per phase, ${STREAMS} running echo jobs in every phase, JOBLINE_SSE_POLL_MS=${POLL_MS}, JOBLINE_SSE_DESCRIBES_PER_SEC=${DESCRIBES_PER_SEC}\n\n${lines.join('\n')}\n`);
+  process.stdout.write(
+    `\nPOST /v1/jobs at ${RATE}/s for ${SECONDS} s per phase, ${STREAMS} running echo jobs in every phase, JOBLINE_SSE_POLL_MS=${POLL_MS}, JOBLINE_SSE_DESCRIBES_PER_SEC=${DESCRIBES_PER_SEC}\n\n${lines.join('\n')}\n`,
+  );
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -69,7 +69,12 @@ describe('live status: GET /v1/jobs/{id}/events (Server-Sent Events) and ?wait',
     ({ EventSource: EventSourceImpl } = await import('eventsource'));
     dirs = makeReportDirs();
     stack = await startStack({
-      env: { ...dirs.env, JOBLINE_SSE_POLL_MS: String(POLL_MS), JOBLINE_SSE_KEEPALIVE_MS: String(KEEPALIVE_MS), JOBLINE_REPORT_CHECKPOINT_MS: '100' },
+      env: {
+        ...dirs.env,
+        JOBLINE_SSE_POLL_MS: String(POLL_MS),
+        JOBLINE_SSE_KEEPALIVE_MS: String(KEEPALIVE_MS),
+        JOBLINE_REPORT_CHECKPOINT_MS: '100',
+      },
     });
   });
   after(async () => {

@@ -187,7 +187,12 @@ export function openApiDocument(): JsonSchema {
               description: 'How long to wait for a status change: seconds (`30`, `30s`) or `500ms`; 0–60 s',
               schema: { type: 'string', pattern: '^\\d{1,6}(\\.\\d{1,3})?(ms|s)?$' },
             },
-            { name: 'Prefer', in: 'header', description: '`wait=<seconds>` (RFC 7240), when `wait` is not given', schema: { type: 'string' } },
+            {
+              name: 'Prefer',
+              in: 'header',
+              description: '`wait=<seconds>` (RFC 7240), when `wait` is not given',
+              schema: { type: 'string' },
+            },
           ],
           responses: {
             200: { description: 'The job', content: json(ref('Job')) },

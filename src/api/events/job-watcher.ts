@@ -106,7 +106,17 @@ export class JobWatcher implements Pollable {
   private flush(): void {
     const fresh = this.timeline.events.slice(this.delivered);
     this.delivered = this.timeline.events.length;
-    for (const event of fresh) for (const listener of this.listeners) listener.event(event, this.caughtUp);
+    for (const event of fresh) for (const listener of this.listeners) this.tell(listener, () => listener.event(event, this.caughtUp));
+  }
+
+  /** One listener's failure (a response that broke) is its own: the others still hear the event. */
+  private tell(listener: Listener, call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      this.deps.logger.warn({ err, jobId: this.id }, 'live status: a listener failed');
+      this.listeners.delete(listener);
+    }
   }
 
   private async watchHistory(): Promise<void> {

@@ -160,7 +160,9 @@ export class StatusTimeline {
   /** A progress sample of the running attempt (or the running batch); kept only when it moved forward. */
   observeProgress(progress: JobProgress | undefined, now: Date): void {
     if (!progress || !this.running) return;
-    const anchor: EventKey = this.open ? [this.open.scheduled, this.open.attempt, Phase.progress, 0] : [this.lastKey[0], 0, Phase.progress, 0];
+    const anchor: EventKey = this.open
+      ? [this.open.scheduled, this.open.attempt, Phase.progress, 0]
+      : [this.lastKey[0], 0, Phase.progress, 0];
     const key: EventKey = [anchor[0], anchor[1], anchor[2], Math.max(0, Math.floor(progress.done))];
     if (compareKeys(key, this.lastKey) <= 0) return;
     this.push({ key, type: 'progress', data: { ...progress, at: now.toISOString() } });

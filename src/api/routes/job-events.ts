@@ -32,13 +32,17 @@ export function jobEventsRouter(jobs: JobService, reader: JobReader, watchers: J
     // Opened by the first event to send, or once the job is known to be still running: a client that saw the
     // `end` and reconnects gets 204, which tells an EventSource to stop reconnecting.
     let stream: EventStream | undefined;
-    const open = (): EventStream => (stream ??= new EventStream(res, options.keepAliveMs));
+    // Undefined once the request was answered otherwise (a 503 while Temporal is down).
+    const open = (): EventStream | undefined => {
+      if (!stream && !res.headersSent && !res.writableEnded) stream = new EventStream(res, options.keepAliveMs);
+      return stream;
+    };
     const { unsubscribe } = watchers.subscribe(req.params.id, description, {
       event: (event) => {
-        if (compareKeys(event.key, after) > 0) open().send(event);
+        if (compareKeys(event.key, after) > 0) open()?.send(event);
       },
-      ready: open,
-      close: () => (stream ? stream.end() : res.status(204).end()),
+      ready: () => void open(),
+      close: () => (stream ? stream.end() : res.headersSent || res.status(204).end()),
     });
     res.once('close', unsubscribe);
   });
@@ -55,7 +59,7 @@ export function jobEventsRouter(jobs: JobService, reader: JobReader, watchers: J
     }
     let job: JobView = before;
     if (wait.ms > 0 && !TERMINAL_STATUSES.has(before.status)) {
-      await changeOrDeadline(watchers, req, res, description, before, wait.ms);
+      await changeOrDeadline(watchers, res, description, before, wait.ms);
       if (res.writableEnded || req.socket.destroyed) return;
       job = await reader.client.connection.withDeadline(Date.now() + options.callDeadlineMs, () => jobs.get(id));
     }
@@ -81,26 +85,25 @@ function lastEventIdOf(req: Request): EventKey {
 /** Resolves when the job's status differs from `before`'s, it ends, the wait is over, or the client left. */
 function changeOrDeadline(
   watchers: JobWatchers,
-  req: Request,
   res: Response,
   description: Parameters<JobWatchers['subscribe']>[1],
   before: JobView,
   ms: number,
 ): Promise<void> {
   return new Promise((resolve) => {
-    let unsubscribe: (() => void) | undefined;
     const timer = setTimeout(done, ms);
-    ({ unsubscribe } = watchers.subscribe(before.id, description, {
+    // subscribe() replays earlier events as not live and never closes synchronously: done() cannot run before it returns.
+    const subscription = watchers.subscribe(before.id, description, {
       event: (event, live) => {
         if (!live) return;
         if (event.type === 'end' || (event.type === 'status' && event.data.status !== before.status)) done();
       },
       close: done,
-    }));
+    });
     res.once('close', done);
     function done() {
       clearTimeout(timer);
-      unsubscribe?.();
+      subscription.unsubscribe();
       resolve();
     }
   });
