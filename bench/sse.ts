@@ -111,8 +111,13 @@ async function runPhase(pool: Pool, apiUrl: string, apiPid: number, phase: Phase
   const jobs = await Promise.all(Array.from({ length: STREAMS }, () => submit(pool, { value: 0, sleepMs: LONG_JOB_MS })));
   await waitRunning(pool, jobs);
   const streams: OpenStream[] = [];
-  for (const id of jobs.slice(0, phase.watchedJobs)) for (let i = 0; i < phase.streamsPerJob; i += 1) streams.push(openStream(apiUrl, id));
-  await Promise.all(streams.map((s) => s.opened));
+  const targets = jobs.slice(0, phase.watchedJobs).flatMap((id) => Array.from({ length: phase.streamsPerJob }, () => id));
+  // Twenty at a time: each opening describes the job once (its access check), as a client's would.
+  for (let i = 0; i < targets.length; i += 20) {
+    const batch = targets.slice(i, i + 20).map((id) => openStream(apiUrl, id));
+    await Promise.all(batch.map((s) => s.opened));
+    streams.push(...batch);
+  }
   await sleep(3_000); // the watchers' first reads settle
   const before = await scrape(apiUrl);
   const cpuBefore = readProc(apiPid)?.cpuMs ?? 0;
