@@ -116,6 +116,12 @@ export const EnvSchema = z.object({
   JOBLINE_WEBHOOK_INITIAL_INTERVAL_MS: positiveInt.max(24 * 60 * 60_000).default(DEFAULT_WEBHOOK_RETRY.initialIntervalMs),
   JOBLINE_WEBHOOK_MAX_INTERVAL_MS: positiveInt.max(24 * 60 * 60_000).default(DEFAULT_WEBHOOK_RETRY.maxIntervalMs),
   JOBLINE_WEBHOOK_TIMEOUT_MS: positiveInt.max(120_000).default(10_000),
+  // Live status (GET /v1/jobs/{id}/events): the idle comment's period, and how often one watcher per job reads
+  // the pending attempt (running/retrying, heartbeat progress) that the history does not record.
+  JOBLINE_SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  JOBLINE_SSE_POLL_MS: z.coerce.number().int().min(250).max(60_000).default(1_000),
+  // ...and how many such reads all watchers of one API process share per second (the cost stays bounded).
+  JOBLINE_SSE_DESCRIBES_PER_SEC: z.coerce.number().int().min(1).max(1_000).default(20),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   // Tracing (README "Observability"): on when an OTLP endpoint is set. src/tracing reads them before this
   // schema runs (it must hook `http` first) and the OTLP exporter reads them (and the other OTEL_*) itself;
@@ -176,6 +182,8 @@ export interface Config {
     temporalDeadlineMs: number;
     /** JOBLINE_ALLOWED_HOSTS: extra Host names served; `*` serves any. */
     allowedHosts: string[];
+    /** Live status streams: keep-alive comment period and the pending-attempt poll of a job's watcher. */
+    liveEvents: { keepAliveMs: number; pollMs: number; describesPerSec: number };
   };
   auth: {
     /** JOBLINE_API_KEYS_FILE: keys, tenants and roles; unset: open on loopback (see authModeFor). */
@@ -295,6 +303,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       bodyLimitBytes: env.JOBLINE_BODY_LIMIT_BYTES,
       temporalDeadlineMs: env.JOBLINE_TEMPORAL_DEADLINE_MS,
       allowedHosts: env.JOBLINE_ALLOWED_HOSTS ?? [],
+      liveEvents: {
+        keepAliveMs: env.JOBLINE_SSE_KEEPALIVE_MS,
+        pollMs: env.JOBLINE_SSE_POLL_MS,
+        describesPerSec: env.JOBLINE_SSE_DESCRIBES_PER_SEC,
+      },
     },
     auth: {
       keysFile: env.JOBLINE_API_KEYS_FILE ? path.resolve(env.JOBLINE_API_KEYS_FILE) : undefined,

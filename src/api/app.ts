@@ -38,6 +38,7 @@ import { deadLettersRouter } from './routes/dead-letters';
 import { docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
 import { jobsRouter } from './routes/jobs';
+import { liveEventsRouter } from './events/live-events';
 import { reportsRouter } from './routes/reports';
 import { schedulesRouter } from './routes/schedules';
 import { webhooksRouter } from './routes/webhooks';
@@ -81,6 +82,8 @@ export interface AppOptions {
   codec?: CodecServerOptions;
   /** Counts submissions of keys that have a `rateLimit`; by default in this process's memory (with keys only). */
   rateLimiter?: SubmissionRateLimiter;
+  /** Live status streams (JOBLINE_SSE_KEEPALIVE_MS, JOBLINE_SSE_POLL_MS); by default from the environment. */
+  liveEvents?: Config['api']['liveEvents'];
 }
 
 /**
@@ -107,6 +110,7 @@ export function appOptionsFrom(config: Config, client: Client, auth: AuthSetup =
     publicMetrics: config.auth.publicMetrics,
     metrics: config.worker.metrics.enabled,
     codec: codecServerOptionsFrom(config),
+    liveEvents: config.api.liveEvents,
   };
 }
 
@@ -180,6 +184,7 @@ export function createApp(options: AppOptions): express.Express {
   // Every Temporal call a request makes runs under a deadline, so an outage answers 503 in seconds.
   app.use(health.requestScope());
   app.use(docsRouter());
+  app.use(liveEventsRouter(options, jobs, reader, metrics));
   app.use(jobsRouter(jobs, reader));
   app.use(batchesRouter(batches));
   app.use(batchCatalogRouter());

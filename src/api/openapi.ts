@@ -238,8 +238,45 @@ export function openApiDocument(): JsonSchema {
         '/v1/jobs/{id}': {
           get: {
             summary: 'A job',
-            parameters: [idParam],
-            responses: { 200: { description: 'The job', content: json(ref('Job')) }, 404: problem('No such job') },
+            description:
+              'With `wait` (or `Prefer: wait=<seconds>`): answers as soon as the job changes status, or when the wait ends (a long poll for clients that cannot use the event stream).',
+            parameters: [
+              idParam,
+              {
+                name: 'wait',
+                in: 'query',
+                description: 'How long to wait for a status change: seconds (`30`, `30s`) or `500ms`; 0–60 s',
+                schema: { type: 'string', pattern: '^\\d{1,6}(\\.\\d{1,3})?(ms|s)?$' },
+              },
+              {
+                name: 'Prefer',
+                in: 'header',
+                description: '`wait=<seconds>` (RFC 7240), when `wait` is not given',
+                schema: { type: 'string' },
+              },
+            ],
+            responses: {
+              200: { description: 'The job', content: json(ref('Job')) },
+              400: problem('A wait that is not a duration of 0–60 s'),
+              404: problem('No such job'),
+            },
+          },
+        },
+        '/v1/jobs/{id}/events': {
+          get: {
+            summary: "A job's live status (Server-Sent Events)",
+            description:
+              'Events `status` ({status, attempt, at}) for each transition, `progress` ({done, total?, unit?, percent?, at}) at most once per poll period, then `end` (the job as GET /v1/jobs/{id} shows it), after which the stream closes. Every event has an `id`; reconnecting with `Last-Event-ID` resumes exactly after it. A comment line (`: keep-alive`) is sent while idle.',
+            parameters: [
+              idParam,
+              { name: 'Last-Event-ID', in: 'header', description: 'The id of the last event received', schema: { type: 'string' } },
+            ],
+            responses: {
+              200: { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+              204: { description: 'Nothing follows the given Last-Event-ID: the job ended (an EventSource stops reconnecting)' },
+              400: problem('A Last-Event-ID this stream never sent'),
+              404: problem('No such job'),
+            },
           },
         },
         '/v1/jobs/{id}/result': {

@@ -41,6 +41,8 @@ export const OPERATIONS: readonly Operation[] = [
   { method: 'POST', path: '/v1/jobs', role: 'submitter', body: 'submission', submits: true },
   read('/v1/jobs/:id'),
   read('/v1/jobs/:id/result'),
+  // The live status stream (Server-Sent Events); `GET /v1/jobs/:id?wait=` is the row above.
+  read('/v1/jobs/:id/events'),
   read('/v1/jobs/:id/artifacts'),
   read('/v1/jobs/:id/artifacts/:name'),
   read('/v1/jobs/:id/failed-items'),

@@ -106,6 +106,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     publicDocs: config.auth.publicDocs,
     publicMetrics: config.auth.publicMetrics,
     codec: codecServerOptionsFrom(config),
+    liveEvents: config.api.liveEvents,
   });
   const auth: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   const api: RunningServer = await listen(app, '127.0.0.1', options.apiPort ?? 0);
