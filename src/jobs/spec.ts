@@ -42,6 +42,11 @@ export interface JobSpec {
   dependencies?: Record<string, unknown>;
   /** What the workflow writes (`LIFECYCLE_REVISION` in jobs/status.ts); absent in specs from before revision 2. */
   lifecycleRevision?: number;
+  /**
+   * The resource class whose task queue runs the job's activities (src/jobs/resource-classes.ts). Absent in
+   * specs from before classes: their activities run on the workflow's own queue, as they always did.
+   */
+  resourceClass?: string;
 }
 
 /** The second argument of every job activity: who is running and how to retry. */

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
 import { createArtifactStore } from '../../src/artifacts';
 import { KeyRing } from '../../src/auth/key-ring';
@@ -9,6 +8,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { sourceAccessFrom } from '../../src/jobs/admission';
 import { logger } from '../../src/logger';
 import { createJoblineWorker } from '../../src/worker';
+import type { WorkerPool } from '../../src/pools/worker-pool';
 import { testEnv } from './temporal-env';
 
 /** A worker and an API on a task queue of their own, against the shared dev server. */
@@ -58,7 +58,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     LOG_LEVEL: 'warn',
     ...options.env,
   });
-  let worker: Worker | undefined;
+  let worker: WorkerPool | undefined;
   let running: Promise<void> | undefined;
   if (options.worker !== false) {
     worker = await createJoblineWorker({ connection: env.workerConnection, config, workflowBundle: env.workflowBundle });
