@@ -35,6 +35,8 @@ import { schedulesRouter } from './routes/schedules';
 import { ScheduleService } from './schedule-service';
 import { TemporalHealth } from './temporal-health';
 import { InFlightLimit } from '../tenancy/in-flight-limit';
+import { classTaskQueues } from '../jobs/resource-classes';
+import { Backpressure, type BackpressureLimits } from './backpressure';
 
 export interface AppOptions {
   client: Client;
@@ -62,6 +64,8 @@ export interface AppOptions {
   publicDocs?: boolean;
   /** `/metrics` without a key when auth is on (JOBLINE_PUBLIC_METRICS; default on, so Prometheus needs no key). */
   publicMetrics?: boolean;
+  /** Backlog limits per resource class (JOBLINE_MAX_BACKLOG, JOBLINE_MAX_BACKLOG_AGE_MS); unset: no backpressure. */
+  backpressure?: BackpressureLimits;
 }
 
 /** The API's options as every Jobline process builds them from its Config. */
@@ -82,14 +86,20 @@ export function appOptionsFrom(config: Config, client: Client): AppOptions {
     keys: authModeFor(config.auth, config.api.host) === 'keys' ? new KeyRing(config.auth.keysFile!) : undefined,
     publicDocs: config.auth.publicDocs,
     publicMetrics: config.auth.publicMetrics,
+    backpressure: config.backpressure,
   };
 }
 
-/** The API's metrics: its own series, queue depth of its task queue, dead letters, process basics. */
-function apiMetrics(client: Client, options: AppOptions): ApiMetrics {
+/** The API's metrics: its own series, queue depth of every class's task queue, dead letters, process basics. */
+function apiMetrics(client: Client, options: AppOptions, queueStats: TaskQueueStats): ApiMetrics {
   const registry = createRegistry();
   const types = [...new Set([...jobTypeNames(), 'batch'])];
-  registerQueueGauges(registry, new TaskQueueStats(client, options.namespace), () => [options.taskQueue]);
+  // Workflow tasks exist only on the main queue (the `default` class's); the class queues hold activities.
+  const queues = classTaskQueues(options.taskQueue).map(({ resourceClass, taskQueue }) => ({
+    taskQueue,
+    kinds: resourceClass === 'default' ? (['workflow', 'activity'] as const) : (['activity'] as const),
+  }));
+  registerQueueGauges(registry, queueStats, () => queues);
   registerDeadLetterGauge(registry, client, types);
   return new ApiMetrics(registry, new Set(types));
 }
@@ -101,15 +111,19 @@ export function createApp(options: AppOptions): express.Express {
   const artifacts = options.artifacts ?? createArtifactStore(loadConfig().artifacts);
   const batches = new BatchService(reader, artifacts, options.taskQueue);
   const allowPrivateTargets = options.allowPrivateTargets ?? false;
+  // One reader of queue depth for the gauges and backpressure: at most one DescribeTaskQueue per queue a second.
+  const queueStats = new TaskQueueStats(client, options.namespace, 1_000);
+  const backpressure = new Backpressure(queueStats, options.taskQueue, options.backpressure ?? {}, logger);
   const jobs = new JobService(reader, options.taskQueue, batches, {
     targets: { allowPrivateTargets },
     access: options.sourceAccess,
     inFlight: new InFlightLimit(client),
+    backpressure,
   });
   const env = options.temporalDeadlineMs === undefined || !options.schedules ? loadConfig() : undefined;
   const health = new TemporalHealth(client.connection, options.namespace, options.temporalDeadlineMs ?? env!.api.temporalDeadlineMs);
   const scheduleLimits = options.schedules ?? env!.schedules;
-  const metrics = apiMetrics(client, options);
+  const metrics = apiMetrics(client, options, queueStats);
   const app = express();
   app.disable('x-powered-by');
   app.use(metrics.observe());
@@ -139,7 +153,7 @@ export function createApp(options: AppOptions): express.Express {
   // Everything after the parser may recurse over the body (zod, the idempotency hash): bound its depth first.
   app.use(jsonDepthGuard());
   // /readyz sets its own deadline and is the health state's own probe; /healthz never calls Temporal.
-  app.use(healthRouter(health));
+  app.use(healthRouter(health, backpressure));
   // Every Temporal call a request makes runs under a deadline, so an outage answers 503 in seconds.
   app.use(health.requestScope());
   app.use(docsRouter());

@@ -80,6 +80,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     keys: config.auth.keysFile ? new KeyRing(config.auth.keysFile) : undefined,
     publicDocs: config.auth.publicDocs,
     publicMetrics: config.auth.publicMetrics,
+    backpressure: config.backpressure,
   });
   const auth: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   const server: RunningServer = await listen(app, '127.0.0.1', 0);
