@@ -11,18 +11,21 @@ import { prepareNamespace } from './temporal/namespace-setup';
 import { installRuntime } from './temporal/runtime';
 import { createJoblineWorker } from './worker';
 import { sdkMetricsAddress, startWorkerMetrics } from './metrics/worker-metrics';
+import { classTaskQueues } from './jobs/resource-classes';
+import { SupervisedChild } from './pools/child-supervisor';
+import { startOptions } from './pools/start-options';
+import { freePort } from './temporal/free-port';
 
 /**
- * `npm start`: the whole of Jobline in one process. Without TEMPORAL_ADDRESS it first starts the embedded
- * Temporal dev server (persisting to data/temporal.db). Ctrl-C drains the worker, then stops the API and
- * the server, in that order.
+ * `npm start`: the whole of Jobline from one command. Without TEMPORAL_ADDRESS it first starts the embedded
+ * Temporal dev server (persisting to data/temporal.db). The worker and the API then run as supervised child
+ * processes, so that one crashing leaves the other serving and is restarted; `--single-process` runs both in
+ * this process instead, as before. Ctrl-C drains the worker, then stops the API and the server, in that order.
  */
 async function main(): Promise<void> {
+  const singleProcess = startOptions(process.argv.slice(2)).singleProcess;
   const config = loadConfig();
   logger.level = config.logLevel;
-  const sdkMetrics = await sdkMetricsAddress(config.worker.metrics);
-  installRuntime(logger, config.logLevel, { sdkMetricsAddress: sdkMetrics });
-  const workerMetrics = await startWorkerMetrics(config.worker.metrics, logger);
 
   let devServer: DevServer | undefined;
   if (!config.temporal.address) {
@@ -49,11 +52,34 @@ async function main(): Promise<void> {
   }
   const address = devServer?.address ?? config.temporal.address!;
   const uiUrl = devServer?.uiUrl ?? config.temporal.uiUrl;
-
   const clientConnection = await Connection.connect(connectionOptions(config.temporal, address));
-  const workerConnection = await NativeConnection.connect(connectionOptions(config.temporal, address));
   try {
     await prepareNamespace(clientConnection, config.temporal.namespace, logger, devServer ? config.embedded.retentionDays : undefined);
+    if (singleProcess) await runInThisProcess({ config, address, uiUrl, devServer, clientConnection });
+    else await runSupervised({ config, address, uiUrl, devServer });
+  } finally {
+    await clientConnection.close();
+    if (devServer) {
+      logger.info('stopping the embedded Temporal dev server');
+      await devServer.stop();
+    }
+  }
+}
+
+interface Started {
+  config: Config;
+  address: string;
+  uiUrl?: string;
+  devServer?: DevServer;
+}
+
+/** `npm start -- --single-process`: worker and API in this process (one fate, one PID). */
+async function runInThisProcess({ config, address, uiUrl, devServer, clientConnection }: Started & { clientConnection: Connection }) {
+  const sdkMetrics = await sdkMetricsAddress(config.worker.metrics);
+  installRuntime(logger, config.logLevel, { sdkMetricsAddress: sdkMetrics });
+  const workerMetrics = await startWorkerMetrics(config.worker.metrics, logger);
+  const workerConnection = await NativeConnection.connect(connectionOptions(config.temporal, address));
+  try {
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
     const worker = await createJoblineWorker({ connection: workerConnection, config, attemptMetrics: workerMetrics.attempts });
     const app = createApp({ ...appOptionsFrom(config, client), uiUrl });
@@ -66,6 +92,7 @@ async function main(): Promise<void> {
       devServer,
       workerMetricsUrl: workerMetrics.server.url,
       sdkMetricsUrl: `http://${sdkMetrics}/metrics`,
+      mode: 'one process',
     });
 
     await worker.run(); // the Runtime turns SIGINT/SIGTERM into a graceful worker shutdown
@@ -73,13 +100,81 @@ async function main(): Promise<void> {
     await api.close();
   } finally {
     await workerConnection.close();
-    await clientConnection.close();
     await workerMetrics.server.close();
-    if (devServer) {
-      logger.info('stopping the embedded Temporal dev server');
-      await devServer.stop();
-    }
   }
+}
+
+/**
+ * The worker and the API as child processes of this one, each restarted when it dies. Ports are fixed
+ * here (a `0` becomes a free port once), so a restarted child listens where the banner said.
+ */
+async function runSupervised({ config, address, uiUrl, devServer }: Started) {
+  const ports = await fixedPorts(config);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...(devServer ? embeddedTarget(address) : {}),
+    ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl } : {}),
+    JOBLINE_API_PORT: String(ports.api),
+    JOBLINE_WORKER_METRICS_PORT: String(ports.workerMetrics),
+    JOBLINE_WORKER_SDK_METRICS_PORT: String(ports.sdkMetrics),
+  };
+  const worker = new SupervisedChild({ name: 'worker', entry: require.resolve('./worker'), env }, logger);
+  const api = new SupervisedChild({ name: 'api', entry: require.resolve('./api/main'), env }, logger);
+
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      logger.info('stopping: draining the worker, then the API');
+      void (async () => {
+        await worker.stop(config.worker.shutdownGraceMs + 15_000);
+        await api.stop(15_000);
+        resolve();
+      })();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  worker.start();
+  api.start();
+  const [apiReady] = await Promise.race([Promise.all([api.firstReady, worker.firstReady]), stopped.then(() => [undefined])]);
+  if (apiReady) {
+    const host = config.worker.metrics.host === '0.0.0.0' ? '127.0.0.1' : config.worker.metrics.host;
+    const shownHost = host.includes(':') ? `[${host}]` : host;
+    printBanner({
+      apiUrl: config.api.publicUrl ?? apiReady.url ?? `http://${config.api.host}:${ports.api}`,
+      uiUrl,
+      address,
+      config,
+      devServer,
+      workerMetricsUrl: `http://${shownHost}:${ports.workerMetrics}/metrics`,
+      sdkMetricsUrl: `http://${shownHost}:${ports.sdkMetrics}/metrics`,
+      mode: `supervised processes: worker pid ${worker.pid}, API pid ${api.pid} (restarted when they die)`,
+    });
+  }
+  await stopped;
+}
+
+/** The children talk to the embedded server: plain gRPC on loopback, whatever TLS settings the shell has. */
+function embeddedTarget(address: string): NodeJS.ProcessEnv {
+  return {
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_TLS: '',
+    TEMPORAL_TLS_CERT_PATH: '',
+    TEMPORAL_TLS_KEY_PATH: '',
+    TEMPORAL_TLS_CA_PATH: '',
+    TEMPORAL_API_KEY: '',
+  };
+}
+
+async function fixedPorts(config: Config): Promise<{ api: number; workerMetrics: number; sdkMetrics: number }> {
+  const pick = (port: number, host: string) => (port === 0 ? freePort(host) : Promise.resolve(port));
+  const metricsHost = config.worker.metrics.host;
+  return {
+    api: await pick(config.api.port, config.api.host),
+    workerMetrics: await pick(config.worker.metrics.port, metricsHost),
+    sdkMetrics: await pick(config.worker.metrics.sdkPort, metricsHost),
+  };
 }
 
 function printBanner(info: {
@@ -90,6 +185,7 @@ function printBanner(info: {
   devServer?: DevServer;
   workerMetricsUrl: string;
   sdkMetricsUrl: string;
+  mode: string;
 }): void {
   const lines = [
     '',
@@ -98,7 +194,10 @@ function printBanner(info: {
     `  Web UI:     ${info.uiUrl ?? '(not known: set TEMPORAL_UI_URL)'}`,
     `  Temporal:   ${info.address}${info.devServer ? ' (embedded dev server)' : ''}`,
     `  Namespace:  ${info.config.temporal.namespace}`,
-    `  Task queue: ${info.config.taskQueue}`,
+    `  Task queue: ${info.config.taskQueue} (workflows); activities by class: ${classTaskQueues(info.config.taskQueue)
+      .map(({ resourceClass, taskQueue }) => `${resourceClass} → ${taskQueue}`)
+      .join(', ')}`,
+    `  Processes:  ${info.mode}`,
     `  Metrics:    ${info.apiUrl}/metrics (API), ${info.workerMetricsUrl} (worker)`,
     `              ${info.sdkMetricsUrl} (Temporal SDK and workflows)`,
     ...(info.devServer?.metricsUrl ? [`              ${info.devServer.metricsUrl} (Temporal server)`] : []),

@@ -6,6 +6,7 @@ import { connectionOptions } from '../temporal/connection-options';
 import { temporalAddress } from '../temporal/address';
 import { appOptionsFrom, createApp } from './app';
 import { listen } from './server';
+import { followSupervisor, tellSupervisor } from '../pools/supervisor-ipc';
 
 /** `npm run api`: the HTTP API alone, against TEMPORAL_ADDRESS or the server `npm start` runs. */
 async function main(): Promise<void> {
@@ -17,13 +18,18 @@ async function main(): Promise<void> {
   const app = createApp(appOptionsFrom(config, client));
   const server = await listen(app, config.api.host, config.api.port);
   logger.info({ url: server.url, temporal: address }, 'api listening');
-  const stop = async () => {
-    logger.info('api stopping');
-    await server.close();
-    await connection.close();
-  };
+  tellSupervisor({ type: 'ready', url: server.url });
+  // Once, whichever signal comes first (a terminal's SIGINT and a supervisor's SIGTERM may both arrive).
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info('api stopping');
+      await server.close();
+      await connection.close();
+    })());
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
 }
 
+followSupervisor();
 main().catch(exitOnFatal('api'));

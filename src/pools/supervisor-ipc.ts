@@ -13,4 +13,6 @@ export function tellSupervisor(message: SupervisorMessage): void {
 export function followSupervisor(): void {
   if (!process.send) return;
   process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  // An open IPC channel keeps a process alive: it must not outlast the child's own shutdown.
+  process.channel?.unref();
 }
