@@ -79,7 +79,13 @@ export const EnvSchema = z.object({
   JOBLINE_QUEUE_RATE_LIMIT: perClassSchema(z.number().positive().max(1_000_000)).optional(),
   // Backpressure at the API (README "Load and faults"): per class, or a bare number for every class; unset: off.
   JOBLINE_MAX_BACKLOG: perClassSchema(z.number().int().min(1).max(1_000_000_000)).optional(),
-  JOBLINE_MAX_BACKLOG_AGE_MS: perClassSchema(z.number().int().min(1_000).max(7 * 24 * 60 * 60_000)).optional(),
+  JOBLINE_MAX_BACKLOG_AGE_MS: perClassSchema(
+    z
+      .number()
+      .int()
+      .min(1_000)
+      .max(7 * 24 * 60 * 60_000),
+  ).optional(),
   // Bounds on what one request may ask for (README: "Limits").
   JOBLINE_SCHEDULE_MIN_INTERVAL_MS: z.coerce
     .number()

@@ -100,7 +100,12 @@ describe('backpressure at the edge (issue 16)', function () {
       assert.equal(ready.backpressure?.enabled, true);
       assert.equal(ready.backpressure?.full, false);
       const queues = new Map(ready.backpressure!.queues!.map((q) => [`${q.kind}:${q.taskQueue}`, q]));
-      for (const name of [`workflow:${stack.taskQueue}`, `activity:${stack.taskQueue}`, `activity:${stack.taskQueue}-io`, `activity:${stack.taskQueue}-reports`]) {
+      for (const name of [
+        `workflow:${stack.taskQueue}`,
+        `activity:${stack.taskQueue}`,
+        `activity:${stack.taskQueue}-io`,
+        `activity:${stack.taskQueue}-reports`,
+      ]) {
         assert.ok(queues.has(name), `${name} in ${[...queues.keys()].join(', ')}`);
       }
       assert.equal((queues.get(`activity:${stack.taskQueue}-reports`) as unknown as { maxBacklog: number }).maxBacklog, 2);

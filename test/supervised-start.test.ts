@@ -22,7 +22,11 @@ async function until<T>(what: string, timeoutMs: number, attempt: () => Promise<
 /** The child of `parent` that runs `entry` (pgrep -P: children only, so other suites' workers never match). */
 function childPid(parent: number, entry: string): number | undefined {
   try {
-    const pids = execFileSync('pgrep', ['-P', String(parent), '-f', entry]).toString().trim().split('\n').filter(Boolean);
+    const pids = execFileSync('pgrep', ['-P', String(parent), '-f', entry])
+      .toString()
+      .trim()
+      .split('\n')
+      .filter(Boolean);
     return pids.length > 0 ? Number(pids[0]) : undefined;
   } catch {
     return undefined; // pgrep exits 1 when nothing matches
@@ -64,7 +68,8 @@ describe('`npm start` supervises the worker and the API (issue 16)', function ()
     main.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => main.once('exit', (code) => resolve(code)));
     const readyz = async () => (await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(3_000) })).status;
-    const workerMetrics = async () => (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`, { signal: AbortSignal.timeout(2_000) })).status;
+    const workerMetrics = async () =>
+      (await fetch(`http://127.0.0.1:${workerMetricsPort}/metrics`, { signal: AbortSignal.timeout(2_000) })).status;
     try {
       await until('the banner', 90_000, async () => (output.includes('Jobline is running') ? true : undefined));
       assert.match(output, new RegExp(`API: +http://127\\.0\\.0\\.1:${apiPort}`));

@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { classTaskQueue } from '../src/jobs/resource-classes';
+import { parse } from 'yaml';
+import { classTaskQueue, RESOURCE_CLASSES } from '../src/jobs/resource-classes';
+import { BATCH_HANDLERS } from '../src/batch/handlers';
+import { JOB_TYPES } from '../src/jobs';
 import { findJobType } from '../src/jobs';
 import { resourceClassOf } from '../src/jobs/define';
-import { loadConfig } from '../src/config';
+import { loadConfig, PROJECT_ROOT } from '../src/config';
 import { workerClassesFromArgs } from '../src/pools/worker-args';
 import { makeReportDirs, type ReportDirs } from './support/reports';
 import { startStack, type Stack } from './support/stack';
@@ -50,6 +53,28 @@ describe('worker pools per resource class (issue 16)', function () {
     assert.throws(() => loadConfig({ JOBLINE_WORKER_QUEUES: 'cpu' }), /JOBLINE_WORKER_QUEUES/);
     const slots = loadConfig({ JOBLINE_WORKER_SLOTS: 'io=50,reports=4' }).worker.slots;
     assert.deepEqual(slots, { byClass: { io: 50, reports: 4 } });
+  });
+
+  it("README's class table and docker-compose's worker name every class, job type and handler as the code does", () => {
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const rows = new Map(
+      [...readme.matchAll(/^\| `([a-z]+)` \| (.*) \| (.*) \| `([a-z-]+)` \|$/gm)].map((m) => [
+        m[1]!,
+        { types: m[2]!, handlers: m[3]!, queue: m[4]! },
+      ]),
+    );
+    assert.deepEqual([...rows.keys()], [...RESOURCE_CLASSES]);
+    for (const resourceClass of RESOURCE_CLASSES) assert.equal(rows.get(resourceClass)!.queue, classTaskQueue('jobline', resourceClass));
+    for (const jobType of JOB_TYPES.filter((t) => t.activity)) {
+      const row = rows.get(resourceClassOf(jobType, {}))!;
+      assert.match(row.types, new RegExp(`\`${jobType.type}\``), `${jobType.type} in the README row of its class`);
+    }
+    for (const handler of BATCH_HANDLERS) assert.match(rows.get(handler.resourceClass)!.handlers, new RegExp(`\`${handler.name}\``));
+    const compose = parse(fs.readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, { environment?: Record<string, string> }>;
+    };
+    const served = loadConfig({ JOBLINE_WORKER_QUEUES: compose.services.worker!.environment!.JOBLINE_WORKER_QUEUES! }).worker.classes;
+    assert.deepEqual([...served].sort(), [...RESOURCE_CLASSES].sort(), 'the compose worker serves every class');
   });
 
   describe('one worker process, a flood of slow default-class jobs', () => {

@@ -71,7 +71,17 @@ export class Backpressure {
       429,
       'backlog-full',
       `${detail}: try again in about ${retryAfter} s`,
-      { queues: full.map(({ resourceClass: c, taskQueue, kind, backlog, oldestAgeSeconds, maxBacklog, maxBacklogAgeMs }) => ({ resourceClass: c, taskQueue, kind, backlog, oldestAgeSeconds, maxBacklog, maxBacklogAgeMs })) },
+      {
+        queues: full.map(({ resourceClass: c, taskQueue, kind, backlog, oldestAgeSeconds, maxBacklog, maxBacklogAgeMs }) => ({
+          resourceClass: c,
+          taskQueue,
+          kind,
+          backlog,
+          oldestAgeSeconds,
+          maxBacklog,
+          maxBacklogAgeMs,
+        })),
+      },
       { 'Retry-After': String(retryAfter) },
     );
   }
@@ -131,7 +141,8 @@ export function retryAfterSeconds(drainSeconds: number): number {
 
 function describeFull(state: QueueState): string {
   const what = `${state.kind} tasks on task queue ${state.taskQueue} (class ${state.resourceClass})`;
-  const count = state.maxBacklog !== undefined && state.backlog >= state.maxBacklog ? `${state.backlog} waiting (limit ${state.maxBacklog})` : '';
+  const count =
+    state.maxBacklog !== undefined && state.backlog >= state.maxBacklog ? `${state.backlog} waiting (limit ${state.maxBacklog})` : '';
   const age =
     state.maxBacklogAgeMs !== undefined && state.oldestAgeSeconds * 1_000 >= state.maxBacklogAgeMs
       ? `the oldest waiting ${Math.round(state.oldestAgeSeconds)} s (limit ${state.maxBacklogAgeMs / 1_000} s)`

@@ -142,9 +142,15 @@ export function fromTemporalStatus(err: unknown): HttpProblem | undefined {
   if (code === 3) return new HttpProblem(400, 'invalid-request', 'Temporal refused an argument of this request');
   if (code === 5) return new HttpProblem(404, 'not-found', 'Temporal has no such resource');
   if (code === 8) {
-    return new HttpProblem(429, 'rate-limited', 'Temporal is over its rate limits; try again shortly', {}, {
-      'Retry-After': String(RATE_LIMITED_RETRY_AFTER_SECONDS),
-    });
+    return new HttpProblem(
+      429,
+      'rate-limited',
+      'Temporal is over its rate limits; try again shortly',
+      {},
+      {
+        'Retry-After': String(RATE_LIMITED_RETRY_AFTER_SECONDS),
+      },
+    );
   }
   return undefined;
 }

@@ -51,7 +51,8 @@ export const ClassList = z.string().transform((text, ctx): ResourceClass[] => {
     ),
   ];
   const unknown = names.filter((name) => !isResourceClass(name));
-  if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `not resource classes: ${unknown.join(', ')} (known: ${RESOURCE_CLASSES.join(', ')})` });
+  if (unknown.length > 0)
+    ctx.addIssue({ code: 'custom', message: `not resource classes: ${unknown.join(', ')} (known: ${RESOURCE_CLASSES.join(', ')})` });
   if (names.length === 0) ctx.addIssue({ code: 'custom', message: `name at least one of ${RESOURCE_CLASSES.join(', ')}` });
   return names.filter(isResourceClass);
 });
