@@ -58,7 +58,7 @@ describe('worker pools per resource class (issue 16)', function () {
   it("README's class table and docker-compose's worker name every class, job type and handler as the code does", () => {
     const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
     const rows = new Map(
-      [...readme.matchAll(/^\| `([a-z]+)` \| (.*) \| (.*) \| `([a-z-]+)` \|$/gm)].map((m) => [
+      [...readme.matchAll(/^\| `([a-z]+)` \|(.*)\|(.*)\| `([a-z-]+)` \|$/gm)].map((m) => [
         m[1]!,
         { types: m[2]!, handlers: m[3]!, queue: m[4]! },
       ]),
