@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { appOptionsFrom, createApp } from './api/app';
 import { listen } from './api/server';
+import { apiConnectionInterceptors } from './api/temporal-retries';
 import { loadConfig, type Config } from './config';
 import { logger } from './logger';
 import { connectionOptions } from './temporal/connection-options';
@@ -52,7 +53,10 @@ async function main(): Promise<void> {
   }
   const address = devServer?.address ?? config.temporal.address!;
   const uiUrl = devServer?.uiUrl ?? config.temporal.uiUrl;
-  const clientConnection = await Connection.connect(connectionOptions(config.temporal, address));
+  const clientConnection = await Connection.connect({
+    ...connectionOptions(config.temporal, address),
+    interceptors: apiConnectionInterceptors(),
+  });
   try {
     await prepareNamespace(clientConnection, config.temporal.namespace, logger, devServer ? config.embedded.retentionDays : undefined);
     if (singleProcess) await runInThisProcess({ config, address, uiUrl, devServer, clientConnection });

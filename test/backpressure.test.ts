@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import express from 'express';
 import request from 'supertest';
-import { callErrorFromStatus } from '@grpc/grpc-js/build/src/call';
-import { Metadata, status } from '@grpc/grpc-js';
-import { ServiceError } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from '../src/api/app';
 import { retryAfterSeconds, MAX_RETRY_AFTER_SECONDS } from '../src/api/backpressure';
-import { problemHandler } from '../src/api/problem';
+import { apiConnectionInterceptors } from '../src/api/temporal-retries';
+import { startDevServer } from '../src/temporal/dev-server';
+import { freePort } from '../src/temporal/free-port';
 import { loadConfig } from '../src/config';
 import { logger } from '../src/logger';
 import { valueFor } from '../src/pools/per-class';
@@ -123,20 +123,49 @@ describe('backpressure at the edge (issue 16)', function () {
     }
   });
 
-  it('answers 429 rate-limited with Retry-After, never 500, when Temporal answers RESOURCE_EXHAUSTED', async () => {
-    // The error as grpc-js builds it from the server's status, wrapped as the SDK's client wraps it.
-    const grpcError = callErrorFromStatus(
-      { code: status.RESOURCE_EXHAUSTED, details: 'namespace rate limit exceeded', metadata: new Metadata() },
-      new Error().stack ?? '',
-    );
-    const app = express();
-    app.post('/v1/jobs', (_req, _res, next) => next(new ServiceError('Failed to start Workflow', { cause: grpcError })));
-    app.use(problemHandler(logger));
-    const response = await request(app).post('/v1/jobs');
-    assert.equal(response.status, 429);
-    assert.match(response.headers['content-type'] ?? '', /application\/problem\+json/);
-    assert.equal(response.body.type, '/problems/rate-limited');
-    assert.ok(Number(response.headers['retry-after']) >= 1, `Retry-After: ${response.headers['retry-after']}`);
+  it('answers 429 rate-limited with Retry-After, never 5xx, when Temporal itself answers RESOURCE_EXHAUSTED', async () => {
+    // A server of our own whose namespace takes 2 requests a second.
+    const server = await startDevServer({
+      binary: testEnv().cliPath,
+      port: await freePort(),
+      dynamicConfig: { 'frontend.namespaceRPS': 2, 'frontend.namespaceBurstRatio': 1 },
+    });
+    // The API's connection, as src/api/main.ts makes it; a plain one (SDK retries) to count afterwards.
+    const apiConnection = await Connection.connect({ address: server.address, interceptors: apiConnectionInterceptors() });
+    const plain = await Connection.connect({ address: server.address });
+    try {
+      const app = createApp({
+        client: new Client({ connection: apiConnection }),
+        namespace: 'default',
+        taskQueue: 'rate-limited',
+        logger,
+        bodyLimitBytes: 1024 * 1024,
+        temporalDeadlineMs: 5_000,
+        schedules: { minIntervalMs: 60_000, maxCount: 100 },
+      });
+      const replies = await Promise.all(Array.from({ length: 20 }, () => request(app).post('/v1/jobs').send({ type: 'echo', input: {} })));
+      const statuses = replies.map((reply) => reply.status);
+      assert.deepEqual(
+        statuses.filter((code) => code !== 202 && code !== 429),
+        [],
+        `statuses: ${statuses.join(' ')}`,
+      );
+      const limited = replies.filter((reply) => reply.status === 429);
+      assert.ok(limited.length > 0, `no 429 among ${statuses.join(' ')}`);
+      for (const reply of limited) {
+        assert.match(reply.headers['content-type'] ?? '', /application\/problem\+json/);
+        assert.equal(reply.body.type, '/problems/rate-limited');
+        assert.ok(Number(reply.headers['retry-after']) >= 1, `Retry-After: ${reply.headers['retry-after']}`);
+      }
+      // Only the accepted ones started.
+      await sleep(2_000);
+      const { count } = await new Client({ connection: plain }).workflow.count('TaskQueue = "rate-limited"');
+      assert.equal(count, statuses.filter((code) => code === 202).length);
+    } finally {
+      await apiConnection.close();
+      await plain.close();
+      await server.stop();
+    }
   });
 
   it('parses per-class limits and bounds Retry-After', () => {

@@ -6,6 +6,7 @@ import { connectionOptions } from '../temporal/connection-options';
 import { temporalAddress } from '../temporal/address';
 import { appOptionsFrom, createApp } from './app';
 import { listen } from './server';
+import { apiConnectionInterceptors } from './temporal-retries';
 import { followSupervisor, tellSupervisor } from '../pools/supervisor-ipc';
 
 /** `npm run api`: the HTTP API alone, against TEMPORAL_ADDRESS or the server `npm start` runs. */
@@ -13,7 +14,10 @@ async function main(): Promise<void> {
   const config = loadConfig();
   logger.level = config.logLevel;
   const address = temporalAddress(config);
-  const connection = await Connection.connect(connectionOptions(config.temporal, address));
+  const connection = await Connection.connect({
+    ...connectionOptions(config.temporal, address),
+    interceptors: apiConnectionInterceptors(),
+  });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const app = createApp(appOptionsFrom(config, client));
   const server = await listen(app, config.api.host, config.api.port);
