@@ -5,6 +5,8 @@ import type { TablePolicy } from './tables/table-access';
 import { EncryptionKeyring } from './temporal/codec/keyring';
 import { DEFAULT_WEBHOOK_RETRY, type WebhookRetryPolicy } from './webhooks/retry-policy';
 import { WebhookSecrets } from './webhooks/secrets';
+import { RESOURCE_CLASSES, type ResourceClass } from './jobs/resource-classes';
+import { ClassList, perClassSchema, type PerClass } from './pools/per-class';
 
 /** `1`/`true`/`yes` and `0`/`false`/`no`, so that `FOO=0` means false (z.coerce.boolean would say true). */
 const flag = z
@@ -77,6 +79,20 @@ export const EnvSchema = z.object({
   JOBLINE_WORKER_METRICS_PORT: port.default(9464),
   JOBLINE_WORKER_SDK_METRICS_PORT: port.default(9465),
   JOBLINE_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+  // Worker pools per resource class (README "Load and faults"): which classes a worker serves, slots per
+  // class (`io=50,reports=4`, a bare number for the rest) and the server-side activity rate per class queue.
+  JOBLINE_WORKER_QUEUES: ClassList.optional(),
+  JOBLINE_WORKER_SLOTS: perClassSchema(z.number().int().min(1).max(10_000)).optional(),
+  JOBLINE_QUEUE_RATE_LIMIT: perClassSchema(z.number().positive().max(1_000_000)).optional(),
+  // Backpressure at the API (README "Load and faults"): per class, or a bare number for every class; unset: off.
+  JOBLINE_MAX_BACKLOG: perClassSchema(z.number().int().min(1).max(1_000_000_000)).optional(),
+  JOBLINE_MAX_BACKLOG_AGE_MS: perClassSchema(
+    z
+      .number()
+      .int()
+      .min(1_000)
+      .max(7 * 24 * 60 * 60_000),
+  ).optional(),
   // Bounds on what one request may ask for (README: "Limits").
   JOBLINE_SCHEDULE_MIN_INTERVAL_MS: z.coerce
     .number()
@@ -215,7 +231,15 @@ export interface Config {
     maxConcurrentWorkflowTasks: number;
     shutdownGraceMs: number;
     metrics: { enabled: boolean; host: string; port: number; sdkPort: number };
+    /** The resource classes this worker serves (one Temporal Worker each); all by default. */
+    classes: ResourceClass[];
+    /** Activity slots per class; a class not named gets maxConcurrentActivities. */
+    slots?: PerClass;
+    /** Activities per second per class queue, enforced by the server (maxTaskQueueActivitiesPerSecond). */
+    queueRateLimit?: PerClass;
   };
+  /** Refuse new jobs (429) while a queue they would wait in is over these; unset: no limit. */
+  backpressure: { maxBacklog?: PerClass; maxBacklogAgeMs?: PerClass };
   logLevel: Env['LOG_LEVEL'];
   /** Payload encryption keys (JOBLINE_ENCRYPTION_KEYS); undefined: payloads are stored as the SDK encodes them. */
   encryption?: EncryptionKeyring;
@@ -339,7 +363,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         port: env.JOBLINE_WORKER_METRICS_PORT,
         sdkPort: env.JOBLINE_WORKER_SDK_METRICS_PORT,
       },
+      classes: env.JOBLINE_WORKER_QUEUES ?? [...RESOURCE_CLASSES],
+      slots: env.JOBLINE_WORKER_SLOTS,
+      queueRateLimit: env.JOBLINE_QUEUE_RATE_LIMIT,
     },
+    backpressure: { maxBacklog: env.JOBLINE_MAX_BACKLOG, maxBacklogAgeMs: env.JOBLINE_MAX_BACKLOG_AGE_MS },
     logLevel: env.LOG_LEVEL,
     encryption: env.JOBLINE_ENCRYPTION_KEYS,
     codecCorsOrigins: (env.JOBLINE_CODEC_CORS_ORIGINS ?? []).map((url) => new URL(url).origin),

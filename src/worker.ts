@@ -1,5 +1,6 @@
 import './tracing/register-worker';
 import { exitOnFatal } from './fatal';
+import { followSupervisor, tellSupervisor } from './pools/supervisor-ipc';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
@@ -19,6 +20,10 @@ import { AttemptMetrics } from './metrics/attempt-metrics';
 import { sdkMetricsAddress, startWorkerMetrics } from './metrics/worker-metrics';
 import { activeTracing } from './tracing/provider';
 import { tracingActivityInterceptors, tracingSinks, tracingWorkflowModules } from './tracing/temporal';
+import { classTaskQueue, DEFAULT_RESOURCE_CLASS, type ResourceClass } from './jobs/resource-classes';
+import { valueFor } from './pools/per-class';
+import { WorkerPool } from './pools/worker-pool';
+import { workerClassesFromArgs } from './pools/worker-args';
 
 export interface WorkerSetup {
   connection: NativeConnection;
@@ -33,21 +38,46 @@ export function workflowsPath(): string {
   return require.resolve('./workflows');
 }
 
-/** Bundled with the workflows (a prebuilt bundle must be built with them too, in a process traced or not alike). */
+/** Bundled with the workflows (a prebuilt bundle must be built with them too). */
 export function workflowInterceptorModules(): string[] {
   return [require.resolve('./workflows/interceptors'), ...tracingWorkflowModules()];
 }
 
-/** A Jobline worker: every job workflow and activity, on the configured task queue. */
-export function createJoblineWorker({ connection, config, workflowBundle, attemptMetrics }: WorkerSetup): Promise<Worker> {
-  const attempts = attemptMetrics ?? new AttemptMetrics(new Registry());
-  const sinks = tracingSinks();
+/**
+ * A Jobline worker: one Temporal Worker per resource class it serves (config.worker.classes, all by
+ * default). The `default` class's Worker also runs every workflow on the main queue; the others run only
+ * the activities of their class's queue, each with its own slots, so one class cannot take another's.
+ */
+export async function createJoblineWorker(setup: WorkerSetup): Promise<WorkerPool> {
+  const attempts = setup.attemptMetrics ?? new AttemptMetrics(new Registry());
+  const activities = createActivities(activityDeps(setup.config));
+  const workers = await Promise.all(
+    setup.config.worker.classes.map(async (resourceClass) => {
+      const taskQueue = classTaskQueue(setup.config.taskQueue, resourceClass);
+      return { resourceClass, taskQueue, worker: await createClassWorker(setup, resourceClass, taskQueue, activities, attempts) };
+    }),
+  );
+  return new WorkerPool(workers);
+}
+
+function createClassWorker(
+  { connection, config, workflowBundle }: WorkerSetup,
+  resourceClass: ResourceClass,
+  taskQueue: string,
+  activities: ReturnType<typeof createActivities>,
+  attempts: AttemptMetrics,
+): Promise<Worker> {
+  const runsWorkflows = resourceClass === DEFAULT_RESOURCE_CLASS;
+  const queueRate = valueFor(config.worker.queueRateLimit, resourceClass);
+  // The workflow span sink belongs to the Worker that runs the workflows.
+  const sinks = runsWorkflows ? tracingSinks() : undefined;
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
-    taskQueue: config.taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
-    activities: createActivities(activityDeps(config)),
+    taskQueue,
+    // Without workflows a Worker polls only activity tasks.
+    ...(runsWorkflows ? (workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }) : {}),
+    activities,
     // Also the codec of the client activities get from their context (awaitJob reads other jobs' results).
     dataConverter: dataConverterFor(config.encryption),
     interceptors: {
@@ -60,8 +90,10 @@ export function createJoblineWorker({ connection, config, workflowBundle, attemp
       ],
     },
     ...(sinks ? { sinks } : {}),
-    maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
-    maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+    maxConcurrentActivityTaskExecutions: valueFor(config.worker.slots, resourceClass) ?? config.worker.maxConcurrentActivities,
+    ...(runsWorkflows ? { maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks } : {}),
+    // Server-side, for the whole queue whatever the number of workers (the last poller's value wins).
+    ...(queueRate !== undefined ? { maxTaskQueueActivitiesPerSecond: queueRate } : {}),
     // The SDK's default of 0 would cancel in-flight attempts the moment a shutdown starts.
     shutdownGraceTime: config.worker.shutdownGraceMs,
     shutdownForceTime: config.worker.shutdownGraceMs + 10_000,
@@ -81,9 +113,10 @@ export function activityDeps(config: Config): ActivityDeps {
   };
 }
 
-/** `npm run worker`: one worker process; run as many as you like against one server. */
+/** `npm run worker [-- --queues reports,io]`: one worker process; run as many as you like against one server. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  config.worker.classes = workerClassesFromArgs(process.argv.slice(2)) ?? config.worker.classes;
   logger.level = config.logLevel;
   const metricsOn = config.worker.metrics.enabled;
   installRuntime(logger, config.logLevel, metricsOn ? { sdkMetricsAddress: await sdkMetricsAddress(config.worker.metrics) } : {});
@@ -95,7 +128,9 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect(options);
   try {
     const worker = await createJoblineWorker({ connection, config, attemptMetrics: metrics?.attempts });
-    logger.info({ address, namespace: config.temporal.namespace, taskQueue: config.taskQueue }, 'worker started');
+    const queues = worker.workers.map(({ resourceClass, taskQueue }) => ({ resourceClass, taskQueue }));
+    logger.info({ address, namespace: config.temporal.namespace, taskQueue: config.taskQueue, queues }, 'worker started');
+    tellSupervisor({ type: 'ready' });
     await worker.run(); // returns after SIGINT/SIGTERM once in-flight tasks have drained
     logger.info('worker stopped');
   } finally {
@@ -106,5 +141,6 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
+  followSupervisor();
   main().catch(exitOnFatal('worker'));
 }

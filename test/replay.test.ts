@@ -212,8 +212,9 @@ describe('replaying job workflow histories', function () {
       if (process.env.JOBLINE_RECORD_HISTORIES === '1') {
         // New fixtures only: the ones already there were written by older code and must stay as they were.
         // Named by the lifecycle revision that wrote them (`completed-r2.json`); unsuffixed ones are revision 1.
+        // `-classes`: specs with a resource class, whose activities name their class's task queue (issue 16).
         for (const { name, workflowId, history } of histories) {
-          const suffix = LIFECYCLE_REVISION > 1 ? `-r${LIFECYCLE_REVISION}` : '';
+          const suffix = `${LIFECYCLE_REVISION > 1 ? `-r${LIFECYCLE_REVISION}` : ''}-classes`;
           const file = path.join(FIXTURES, `${name}${suffix}.json`);
           if (!fs.existsSync(file)) fs.writeFileSync(file, `${JSON.stringify({ workflowId, history })}\n`);
         }

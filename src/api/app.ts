@@ -47,6 +47,8 @@ import { ScheduleService } from './schedule-service';
 import { securityHeaders } from './security-headers';
 import { TemporalHealth } from './temporal-health';
 import { InFlightLimit } from '../tenancy/in-flight-limit';
+import { classTaskQueues } from '../jobs/resource-classes';
+import { Backpressure, type BackpressureLimits } from './backpressure';
 
 export interface AppOptions {
   client: Client;
@@ -84,6 +86,8 @@ export interface AppOptions {
   rateLimiter?: SubmissionRateLimiter;
   /** Live status streams (JOBLINE_SSE_KEEPALIVE_MS, JOBLINE_SSE_POLL_MS); by default from the environment. */
   liveEvents?: Config['api']['liveEvents'];
+  /** Backlog limits per resource class (JOBLINE_MAX_BACKLOG, JOBLINE_MAX_BACKLOG_AGE_MS); unset: no backpressure. */
+  backpressure?: BackpressureLimits;
 }
 
 /**
@@ -111,14 +115,20 @@ export function appOptionsFrom(config: Config, client: Client, auth: AuthSetup =
     metrics: config.worker.metrics.enabled,
     codec: codecServerOptionsFrom(config),
     liveEvents: config.api.liveEvents,
+    backpressure: config.backpressure,
   };
 }
 
-/** The API's metrics: its own series, queue depth of its task queue, dead letters, process basics. */
-function apiMetrics(client: Client, options: AppOptions): ApiMetrics {
+/** The API's metrics: its own series, queue depth of every class's task queue, dead letters, process basics. */
+function apiMetrics(client: Client, options: AppOptions, queueStats: TaskQueueStats): ApiMetrics {
   const registry = createRegistry();
   const types = [...new Set([...jobTypeNames(), 'batch'])];
-  registerQueueGauges(registry, new TaskQueueStats(client, options.namespace), () => [options.taskQueue]);
+  // Workflow tasks exist only on the main queue (the `default` class's); the class queues hold activities.
+  const queues = classTaskQueues(options.taskQueue).map(({ resourceClass, taskQueue }) => ({
+    taskQueue,
+    kinds: resourceClass === 'default' ? (['workflow', 'activity'] as const) : (['activity'] as const),
+  }));
+  registerQueueGauges(registry, queueStats, () => queues);
   registerDeadLetterGauge(registry, client, types);
   return new ApiMetrics(registry, new Set(types));
 }
@@ -130,16 +140,20 @@ export function createApp(options: AppOptions): express.Express {
   const artifacts = options.artifacts ?? createArtifactStore(loadConfig().artifacts);
   const batches = new BatchService(reader, artifacts, options.taskQueue);
   const allowPrivateTargets = options.allowPrivateTargets ?? false;
+  // One reader of queue depth for the gauges and backpressure: at most one DescribeTaskQueue per queue a second.
+  const queueStats = new TaskQueueStats(client, options.namespace, 1_000);
+  const backpressure = new Backpressure(queueStats, options.taskQueue, options.backpressure ?? {}, logger);
   const targets = { allowPrivateTargets, webhooks: options.webhooks ?? false };
   const jobs = new JobService(reader, options.taskQueue, batches, {
     targets,
     access: options.sourceAccess,
     inFlight: new InFlightLimit(client),
+    backpressure,
   });
   const env = options.temporalDeadlineMs === undefined || !options.schedules ? loadConfig() : undefined;
   const health = new TemporalHealth(client.connection, options.namespace, options.temporalDeadlineMs ?? env!.api.temporalDeadlineMs);
   const scheduleLimits = options.schedules ?? env!.schedules;
-  const metrics = options.metrics === false ? undefined : apiMetrics(client, options);
+  const metrics = options.metrics === false ? undefined : apiMetrics(client, options, queueStats);
   const app = express();
   app.disable('x-powered-by');
   if (metrics) app.use(metrics.observe());
@@ -180,7 +194,7 @@ export function createApp(options: AppOptions): express.Express {
   // Everything after the parser may recurse over the body (zod, the idempotency hash): bound its depth first.
   app.use(jsonDepthGuard());
   // /readyz sets its own deadline and is the health state's own probe; /healthz never calls Temporal.
-  app.use(healthRouter(health, logger));
+  app.use(healthRouter(health, { log: logger, backpressure }));
   // Every Temporal call a request makes runs under a deadline, so an outage answers 503 in seconds.
   app.use(health.requestScope());
   app.use(docsRouter());

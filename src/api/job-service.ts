@@ -4,6 +4,7 @@ import { WebhookDeliveries } from './webhook-deliveries';
 import { displayUrl } from '../webhooks/events';
 import type { SourceAccess } from '../jobs/admission';
 import type { InFlightLimit } from '../tenancy/in-flight-limit';
+import type { Backpressure } from './backpressure';
 import type { JobMemo } from '../workflows/job-state';
 import { admitJob } from './admit-job';
 import type { BatchService } from './batch-service';
@@ -36,6 +37,8 @@ export class JobService {
       access?: SourceAccess;
       /** When given, a key's `maxInFlight` is enforced before a job starts. */
       inFlight?: InFlightLimit;
+      /** When given, a job whose queues are full is refused (429) before it starts. */
+      backpressure?: Backpressure;
     } = {},
   ) {}
 
@@ -45,6 +48,7 @@ export class JobService {
     if (this.admission.access) await admitJob(prepared, this.admission.access);
     const { spec, idempotencyKey } = prepared;
     if (spec.dependsOn) await this.checkDependencies(spec.dependsOn, principal);
+    await this.admission.backpressure?.admit(spec);
     await this.admission.inFlight?.check(principal);
     try {
       await this.reader.client.workflow.start(prepared.workflowType, {

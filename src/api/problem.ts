@@ -129,11 +129,29 @@ function fromPathDecoding(err: unknown): HttpProblem | undefined {
   });
 }
 
-/** gRPC INVALID_ARGUMENT (3) and NOT_FOUND (5) from Temporal are about the request, not about us. */
-function fromTemporalStatus(err: unknown): HttpProblem | undefined {
-  const code = grpcCodeOf(err, [3, 5]);
+/** What a 429 `rate-limited` from Temporal's own limits asks clients to wait (seconds): its buckets refill per second. */
+export const RATE_LIMITED_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * gRPC INVALID_ARGUMENT (3) and NOT_FOUND (5) from Temporal are about the request, not about us;
+ * RESOURCE_EXHAUSTED (8) is Temporal's own rate limit (namespace RPS, a busy shard): the client should
+ * slow down, as with our own backpressure.
+ */
+export function fromTemporalStatus(err: unknown): HttpProblem | undefined {
+  const code = grpcCodeOf(err, [3, 5, 8]);
   if (code === 3) return new HttpProblem(400, 'invalid-request', 'Temporal refused an argument of this request');
   if (code === 5) return new HttpProblem(404, 'not-found', 'Temporal has no such resource');
+  if (code === 8) {
+    return new HttpProblem(
+      429,
+      'rate-limited',
+      'Temporal is over its rate limits; try again shortly',
+      {},
+      {
+        'Retry-After': String(RATE_LIMITED_RETRY_AFTER_SECONDS),
+      },
+    );
+  }
   return undefined;
 }
 
@@ -159,8 +177,9 @@ export function problemHandler(logger: Logger) {
     }
     const refused = fromTemporalStatus(err);
     if (refused) {
-      // Our validation should have caught it first: worth a line, not a 500.
+      // Our validation should have caught it first (or Temporal is shedding load): worth a line, not a 500.
       logger.warn({ err, method: req.method, path: req.path }, 'temporal refused the request');
+      res.set(refused.headers);
       sendProblem(res, refused.toProblem());
       return;
     }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { SecretFields } from '../jobs/define';
 import { HttpHeaders, HttpUrl } from '../jobs/http';
 import { TableName } from '../jobs/fields';
+import type { ResourceClass } from '../jobs/resource-classes';
 
 /**
  * A per-item handler, declared like a job type: its name, the schema of the batch's `handlerInput`, and
@@ -16,6 +17,8 @@ export interface BatchHandlerDefinition<Input extends z.ZodType = z.ZodType, Ite
   tables?(input: z.output<Input>): Array<{ field: string; table: string }>;
   /** The handler input's secret fields (credential headers, tokens): redacted wherever the batch's input is shown. */
   secrets?: SecretFields;
+  /** The worker pool a batch with this handler runs its activities on (src/jobs/resource-classes.ts). */
+  resourceClass: ResourceClass;
 }
 
 export function defineBatchHandler<Input extends z.ZodType, Item extends z.ZodType>(
@@ -62,6 +65,7 @@ export const httpDeliver = defineBatchHandler({
   input: HttpDeliverInput,
   item: z.unknown(),
   secrets: { headers: true },
+  resourceClass: 'io',
 });
 
 export const PgUpsertInput = z
@@ -81,6 +85,7 @@ export const pgUpsert = defineBatchHandler({
   input: PgUpsertInput,
   item: z.record(z.string(), z.unknown(), { error: 'must be a JSON object' }),
   tables: ({ table }) => [{ field: 'table', table }],
+  resourceClass: 'io',
 });
 
 export const noop = defineBatchHandler({
@@ -88,6 +93,7 @@ export const noop = defineBatchHandler({
   description: 'Accepts every item and does nothing with it: for dry runs of a source, and for benchmarks.',
   input: z.object({}).strict().prefault({}),
   item: z.unknown(),
+  resourceClass: 'default',
 });
 
 export const BATCH_HANDLERS: readonly BatchHandlerDefinition[] = [httpDeliver, pgUpsert, noop];

@@ -159,6 +159,8 @@ export const batchJob = defineJobType({
   workflow: BATCH_WORKFLOW,
   view: batchView,
   admit: admitBatch,
+  // Planning and chunks run where the handler's work belongs (http-deliver and pg-upsert: `io`).
+  resourceClass: (plan) => findBatchHandler(plan.handler)?.resourceClass ?? 'default',
   // The handler input is the handler's to describe: its declaration names the secrets (http-deliver's headers).
   secrets: { nested: (plan) => [{ path: ['handlerInput'], declaration: findBatchHandler(String((plan as Partial<BatchPlan>).handler)) }] },
   defaults: {

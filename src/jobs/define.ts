@@ -3,6 +3,7 @@ import type { KindView } from './kind-view';
 import type { JobWorkflowName } from './workflow-names';
 import type { AdmissionIssue, SourceAccess } from './admission';
 import type { RetrySettings } from './spec';
+import { DEFAULT_RESOURCE_CLASS, type ResourceClass } from './resource-classes';
 
 /** Defaults a job type gives every job; a request may override most of them. */
 export interface JobDefaults {
@@ -65,7 +66,15 @@ export interface JobTypeDefinition<Schema extends z.ZodType = z.ZodType, Activit
   secrets?: SecretFields;
   /** A composite kind's part of its jobs' views (a batch's progress, a pipeline's nodes). */
   view?: KindView;
+  /**
+   * The worker pool its activities run on (src/jobs/resource-classes.ts); a function when the input decides
+   * (a batch runs on its handler's class). Absent: `default`.
+   */
+  resourceClass?: ResourceClass | ClassOfInput<z.output<Schema>>;
 }
+
+/** A method type, so that a declaration over its own input still counts as one over `unknown` (as `admit` does). */
+type ClassOfInput<Input> = { of(input: Input): ResourceClass }['of'];
 
 export const BASE_DEFAULTS: JobDefaults = {
   maxAttempts: 5,
@@ -87,6 +96,7 @@ export function defineJobType<Schema extends z.ZodType, const Activity extends s
   admit?(input: z.output<Schema>, access: SourceAccess): Promise<AdmissionIssue[]>;
   secrets?: SecretFields;
   view?: KindView;
+  resourceClass?: ResourceClass | ClassOfInput<z.output<Schema>>;
   defaults?: Partial<Omit<JobDefaults, 'retry'>> & { retry?: Partial<RetrySettings> };
 }): DeclaredJobType<Schema, Activity> {
   const { defaults = {}, ...rest } = definition;
@@ -100,3 +110,9 @@ export function defineJobType<Schema extends z.ZodType, const Activity extends s
 export type DeclaredJobType<Schema extends z.ZodType, Activity extends string> = string extends Activity
   ? JobTypeDefinition<Schema>
   : JobTypeDefinition<Schema, Activity> & { activity: Activity };
+
+/** The class a job of this type and input runs its activities on. */
+export function resourceClassOf(jobType: Pick<JobTypeDefinition, 'resourceClass'>, input: unknown): ResourceClass {
+  const declared = jobType.resourceClass;
+  return (typeof declared === 'function' ? declared(input) : declared) ?? DEFAULT_RESOURCE_CLASS;
+}

@@ -22,6 +22,7 @@ export const echoJob = defineJobType({
   description: 'Returns `value` after `sleepMs`. For smoke tests, demos and benchmarks.',
   input: EchoJobInput,
   activity: 'echo',
+  resourceClass: 'default',
   // An attempt sleeps at most a minute: two leave room for a busy worker.
   defaults: { maxAttempts: 3, attemptTimeoutMs: 2 * 60_000, heartbeatTimeoutMs: 10_000 },
 });

@@ -101,6 +101,8 @@ export const httpJob = defineJobType({
   description: 'Calls an HTTP endpoint. 2xx succeeds; 5xx, 429, timeouts and network errors are retried; other 4xx fail at once.',
   input: HttpJobInput,
   activity: 'callHttp',
+  // Waits on the network: its own pool, so that slow targets do not hold the slots of quick work.
+  resourceClass: 'io',
   secrets: { headers: true },
   defaults: {
     maxAttempts: 8,

@@ -50,6 +50,8 @@ export const reportJob = defineJobType({
     'Runs a named report (GET /v1/reports) over a CSV/NDJSON file or a PostgreSQL table; streams, checkpoints, and stores CSV, JSON and HTML artifacts.',
   input: ReportJobInput,
   activity: 'runReport',
+  // Long and heavy (a full pass over a file or table): a small pool of its own.
+  resourceClass: 'reports',
   admit: admitReport,
   defaults: {
     maxAttempts: 5,

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DEFAULT_TENANT } from '../auth/principal';
 import { tenantScopedId } from '../tenancy/tenant-ids';
-import type { JobTypeDefinition } from './define';
+import { resourceClassOf, type JobTypeDefinition } from './define';
 import type { JobSpec } from './spec';
 import { LIFECYCLE_REVISION } from './status';
 import type { JobOverrides, SubmitJobRequest } from './submission';
@@ -62,6 +62,7 @@ export function resolveJobSpec(options: ResolveOptions): JobSpec {
     correlationId: options.correlationId ?? randomUUID(),
     createdAt: now.toISOString(),
     lifecycleRevision: LIFECYCLE_REVISION,
+    resourceClass: resourceClassOf(jobType, input),
     ...(options.tenant ? { tenant: options.tenant } : {}),
     ...(request.notify ? { notify: request.notify } : {}),
   };

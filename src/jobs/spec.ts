@@ -45,6 +45,11 @@ export interface JobSpec {
   lifecycleRevision?: number;
   /** Webhooks for this job's events (README "Notifications"); absent in every spec from before them. */
   notify?: NotifySpec;
+  /**
+   * The resource class whose task queue runs the job's activities (src/jobs/resource-classes.ts). Absent in
+   * specs from before classes: their activities run on the workflow's own queue, as they always did.
+   */
+  resourceClass?: string;
 }
 
 /** The second argument of every job activity: who is running and how to retry. */

@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
-import { TASK_KINDS, type QueueStats, type TaskQueueStats } from './task-queue-stats';
+import type { QueueStats, TaskKind, TaskQueueStats } from './task-queue-stats';
 
 type Reading = { taskQueue: string; kind: string; value: QueueStats };
 
@@ -7,13 +7,17 @@ type Reading = { taskQueue: string; kind: string; value: QueueStats };
  * Queue depth, oldest-task age and pollers per task queue and kind, read at scrape time from the shared
  * (cached) TaskQueueStats: one DescribeTaskQueue per queue and kind per interval, not per request.
  */
-export function registerQueueGauges(registry: Registry, stats: TaskQueueStats, taskQueues: () => string[]): void {
+export function registerQueueGauges(
+  registry: Registry,
+  stats: TaskQueueStats,
+  taskQueues: () => ReadonlyArray<{ taskQueue: string; kinds: readonly TaskKind[] }>,
+): void {
   // prom-client collects the gauges of one scrape concurrently: they share one reading.
   let reading: { at: number; value: Promise<Reading[]> } | undefined;
   const read = (): Promise<Reading[]> => {
     if (reading && Date.now() - reading.at < 1_000) return reading.value;
-    const reads = taskQueues().flatMap((taskQueue) =>
-      TASK_KINDS.map(async (kind) => ({ taskQueue, kind, value: await stats.get(taskQueue, kind) })),
+    const reads = taskQueues().flatMap(({ taskQueue, kinds }) =>
+      kinds.map(async (kind) => ({ taskQueue, kind, value: await stats.get(taskQueue, kind) })),
     );
     // A queue Temporal could not describe this time has no sample, rather than a made-up zero.
     const value = Promise.allSettled(reads).then((results) => results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])));

@@ -14,6 +14,7 @@ import type { AttemptContext, JobSpec } from '../jobs/spec';
 import type { AttemptOutcome, JobError } from './job-state';
 import { recordAttemptTimeout } from './job-metrics';
 import { JobLifecycle } from './lifecycle';
+import { activityQueueOption } from '../jobs/resource-classes';
 type AttemptFn = (input: unknown, context: AttemptContext) => Promise<AttemptOutcome>;
 
 /**
@@ -78,6 +79,8 @@ export async function runJob(submitted: JobSpec): Promise<unknown> {
 function runAttempts(spec: JobSpec, input: unknown, round: number): Promise<AttemptOutcome> {
   const activities = proxyActivities<Record<string, AttemptFn>>({
     activityId: `${spec.activity}-round-${round}`,
+    // The job's resource class's queue; none for a spec from before classes (the same commands on replay).
+    ...activityQueueOption(spec, workflowInfo().taskQueue),
     startToCloseTimeout: spec.attemptTimeoutMs,
     scheduleToCloseTimeout: spec.timeoutMs,
     heartbeatTimeout: spec.heartbeatTimeoutMs > 0 ? spec.heartbeatTimeoutMs : undefined,

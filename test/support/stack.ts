@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
 import { createArtifactStore } from '../../src/artifacts';
 import { codecServerOptionsFrom } from '../../src/api/routes/codec';
@@ -12,6 +12,7 @@ import { sourceAccessFrom } from '../../src/jobs/admission';
 import { logger } from '../../src/logger';
 import { createJoblineClient } from '../../src/temporal/client';
 import { createJoblineWorker } from '../../src/worker';
+import type { WorkerPool } from '../../src/pools/worker-pool';
 import { testEnv } from './temporal-env';
 
 /** A worker and an API on a task queue of their own, against the shared dev server. */
@@ -78,7 +79,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     LOG_LEVEL: 'warn',
     ...options.env,
   });
-  let worker: Worker | undefined;
+  let worker: WorkerPool | undefined;
   let running: Promise<void> | undefined;
   if (options.worker !== false) {
     worker = await createJoblineWorker({ connection: server.workerConnection, config, workflowBundle: env.workflowBundle });
@@ -107,6 +108,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     publicMetrics: config.auth.publicMetrics,
     codec: codecServerOptionsFrom(config),
     liveEvents: config.api.liveEvents,
+    backpressure: config.backpressure,
   });
   const auth: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   const api: RunningServer = await listen(app, '127.0.0.1', options.apiPort ?? 0);

@@ -10,6 +10,7 @@ import {
 import type { Activities } from '../../activities';
 import type { BatchCarry, BatchPlan, BatchProgress, ChunkInput, ChunkTask, PlanRequest } from '../../batch/types';
 import type { AttemptContext, JobSpec } from '../../jobs/spec';
+import { activityQueueOption } from '../../jobs/resource-classes';
 import { activityError, describe, inlineRef, overThreshold, planInline, progressOf, type RoundEnd } from './steps';
 
 /**
@@ -72,14 +73,17 @@ export class ChunkRunner {
       maximumInterval: spec.retry.maxIntervalMs,
       nonRetryableErrorTypes: spec.nonRetryableErrorTypes,
     };
+    // The handler's resource class's queue; none for a spec from before classes (the same commands on replay).
+    const queue = activityQueueOption(spec, workflowInfo().taskQueue);
     this.chunkActivities = proxyActivities<Activities>({
+      ...queue,
       startToCloseTimeout: spec.attemptTimeoutMs,
       heartbeatTimeout: spec.heartbeatTimeoutMs > 0 ? spec.heartbeatTimeoutMs : undefined,
       // A cancelled batch reports `cancelled` only once its chunks have really stopped.
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
       retry,
     });
-    this.planActivities = proxyActivities<Activities>({ startToCloseTimeout: PLAN_TIMEOUT_MS, retry });
+    this.planActivities = proxyActivities<Activities>({ ...queue, startToCloseTimeout: PLAN_TIMEOUT_MS, retry });
   }
 
   progress(): BatchProgress {
