@@ -193,9 +193,10 @@ export function problemHandler(logger: Logger) {
   };
 }
 
-/** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4) from the Temporal connection. */
+/** gRPC UNAVAILABLE (14), DEADLINE_EXCEEDED (4) or CANCELLED (1) from the Temporal connection. */
 function isUnavailable(err: unknown): boolean {
-  return grpcCodeOf(err, [14, 4]) !== undefined;
+  // CANCELLED (1): the request's deadline scope aborted a call that Temporal had not answered yet.
+  return grpcCodeOf(err, [14, 4, 1]) !== undefined;
 }
 
 /** The first of `codes` found as a numeric gRPC status on the error or its causes (the SDK wraps them). */
