@@ -77,6 +77,9 @@ async function main(): Promise<void> {
     JOBLINE_TASK_QUEUE: taskQueue,
     JOBLINE_REPORT_SOURCE_DIR: sourceDir,
     JOBLINE_ARTIFACT_DIR: path.join(tmp, 'artifacts'),
+    // Two workers run at once in (c): each takes free metrics ports.
+    JOBLINE_WORKER_METRICS_PORT: '0',
+    JOBLINE_WORKER_SDK_METRICS_PORT: '0',
   };
   const app = createApp({
     client,
