@@ -10,6 +10,8 @@ const DIR = path.join(PROJECT_ROOT, 'deploy', 'k8s');
 /** What a worker's termination grace period must leave beyond the SDK's own grace + force times. */
 const MARGIN_MS = 2_000;
 
+// Parsed YAML, checked field by field below (a failed lookup fails the test, as it should).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = { apiVersion?: string; kind?: string; metadata?: { name?: string; labels?: Record<string, string> }; spec?: any; data?: any };
 
 function load(): { file: string; doc: Doc }[] {
