@@ -14,6 +14,8 @@ export interface WorkerPoolOptions {
   stableAfterMs?: number;
   /** Told about every restart (the metrics count them). */
   onRestart?: () => void;
+  /** The workers' stdout and stderr: the pool's own (default), or dropped. */
+  output?: 'inherit' | 'ignore';
 }
 
 interface Member {
@@ -70,7 +72,10 @@ export class WorkerPool {
 
   private start(): void {
     const { command, args, env } = workerCommand([this.options.workerClass]);
-    const child = spawn(command, args, { env: { ...this.options.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(command, args, {
+      env: { ...this.options.env, ...env },
+      stdio: ['ignore', this.options.output ?? 'inherit', this.options.output ?? 'inherit'],
+    });
     const member: Member = {
       child,
       startedAt: Date.now(),
