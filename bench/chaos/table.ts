@@ -32,6 +32,7 @@ export function formatReport(report: ChaosReport, title: string): string {
     `| batch: keys missing | ${report.batch.missingKeys} |`,
     `| batch: rows rewritten by a retried chunk (upsert keeps them once) | ${report.batch.rewrites} |`,
     '',
+    report.kills > 0 ? '(RSS under kills mixes fresh and old worker processes: a leak figure only in --soak.)' : '',
     '| RSS | range | slope (least squares) | samples |',
     '|---|---|---|---|',
     `| API | ${range(report.rss.api)} | ${mb(report.rss.apiSlopeMbPerHour)} | ${report.rss.api.length} |`,
