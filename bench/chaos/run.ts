@@ -66,7 +66,7 @@ export interface ChaosReport {
   serverRestarts: number;
   http: { keys: number; calls: number; missing: number; duplicates: number };
   batch: { expectedKeys: number; rows: number; distinctKeys: number; missingKeys: number; rewrites: number };
-  rss: { api: Sample[]; worker: Sample[]; apiSlopeMbPerHour: number; workerSlopeMbPerHour: number };
+  rss: { api: Sample[]; worker: Sample[]; apiSlopeMbPerHour: number; workerSlopeMbPerHour: number; slopeWindowSeconds: [number, number] };
   settleMs: number;
   recovery?: RecoveryFigure;
 }
@@ -168,6 +168,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let apiRestarts = 0;
   let serverRestarts = 0;
   const started = Date.now();
+  let slopeWindow = { from: 0, to: Infinity };
+  const inWindow = (sample: Sample) => sample.t >= slopeWindow.from && sample.t <= slopeWindow.to;
   const context = { targetUrl: target.url, sourceDir, table, batchItems: options.batchItems ?? 200, reportCsv: 'orders.csv' };
 
   const submit = async (planned: Planned): Promise<void> => {
@@ -214,7 +216,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       recovery = await measureRecovery(api.url, client);
       kills += 1;
     }
-    const until = Date.now() + options.durationMs;
+    const loadStart = Date.now();
+    const until = loadStart + options.durationMs;
+    // The slope leaves out the first fifth (caches and the JIT warming up) and the settling after the load.
+    slopeWindow = { from: (loadStart - started) / 1000 + options.durationMs / 5000, to: (until - started) / 1000 };
     let nextSubmit = Date.now();
     let nextKill = options.killEveryMs > 0 ? Date.now() + options.killEveryMs : Infinity;
     let nextRss = Date.now();
@@ -351,8 +356,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       },
       rss: {
         ...rss,
-        apiSlopeMbPerHour: slopeMbPerHour(rss.api),
-        workerSlopeMbPerHour: slopeMbPerHour(rss.worker),
+        apiSlopeMbPerHour: slopeMbPerHour(rss.api.filter(inWindow)),
+        workerSlopeMbPerHour: slopeMbPerHour(rss.worker.filter(inWindow)),
+        slopeWindowSeconds: [slopeWindow.from, slopeWindow.to] as [number, number],
       },
       settleMs,
       recovery,

@@ -33,7 +33,7 @@ export function formatReport(report: ChaosReport, title: string): string {
     `| batch: rows rewritten by a retried chunk (upsert keeps them once) | ${report.batch.rewrites} |`,
     '',
     report.kills > 0 ? '(RSS under kills mixes fresh and old worker processes: a leak figure only in --soak.)' : '',
-    '| RSS | range | slope (least squares) | samples |',
+    `| RSS | range | slope (least squares, ${report.rss.slopeWindowSeconds[0].toFixed(0)}–${report.rss.slopeWindowSeconds[1].toFixed(0)} s) | samples |`,
     '|---|---|---|---|',
     `| API | ${range(report.rss.api)} | ${mb(report.rss.apiSlopeMbPerHour)} | ${report.rss.api.length} |`,
     `| worker (mean of live workers) | ${range(report.rss.worker)} | ${mb(report.rss.workerSlopeMbPerHour)} | ${report.rss.worker.length} |`,
