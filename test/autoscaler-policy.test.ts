@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { decide, type Backlog, type Direction, type ScalingState, type ScalingTuning } from '../src/autoscaler/policy';
-import { taskQueueForClass, workerCommand } from '../src/autoscaler/worker-classes';
+import { EVERY_CLASS, taskQueueForClass, workerCommand } from '../src/autoscaler/worker-classes';
 
 const tuning: ScalingTuning = {
   targetBacklogPerWorker: 10,
@@ -156,7 +156,10 @@ describe('worker classes (the adapter to the worker-pools interface)', () => {
     assert.ok(reports.args.some((arg) => arg.endsWith('src/worker.ts')));
     assert.deepEqual(reports.args.slice(-2), ['--queues', 'reports,cpu']);
     assert.deepEqual(reports.env, { JOBLINE_WORKER_QUEUES: 'reports,cpu' });
-    // A worker of today has no --queues flag: the default class runs without it.
-    assert.ok(!workerCommand(['default']).args.includes('--queues'));
+    assert.deepEqual(workerCommand(['default']).args.slice(-2), ['--queues', 'default']);
+    // Every class: neither the flag nor the variable, as `npm run worker` alone.
+    const every = workerCommand(EVERY_CLASS);
+    assert.ok(!every.args.includes('--queues'));
+    assert.deepEqual(every.env, {});
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { TaskQueueStats } from '../../src/metrics/task-queue-stats';
+import { EVERY_CLASS } from '../../src/autoscaler/worker-classes';
 import { WorkerPool } from '../../src/autoscaler/worker-pool';
 import { upsertTableDdl } from '../../src/batch/upsert-table';
 import { TERMINAL_STATUSES, type JobStatus } from '../../src/jobs/status';
@@ -145,7 +146,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const api = await startApiProcess(await freePort(), env);
   let workerRestarts = 0;
   const pool = new WorkerPool({
-    workerClass: 'default',
+    // Every class: the mixed load has work for each (http and batches on `io`, reports on `reports`).
+    workerClass: EVERY_CLASS,
     env,
     logger: quiet,
     output: options.verbose ? 'inherit' : 'ignore',

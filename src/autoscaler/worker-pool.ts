@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../logger';
-import { workerCommand } from './worker-classes';
+import { EVERY_CLASS, workerCommand } from './worker-classes';
 
 export interface WorkerPoolOptions {
+  /** The class its workers serve, or EVERY_CLASS. */
   workerClass: string;
   /** The workers' environment (the autoscaler's own, with its overrides). */
   env: NodeJS.ProcessEnv;
@@ -71,7 +72,8 @@ export class WorkerPool {
   }
 
   private start(): void {
-    const { command, args, env } = workerCommand([this.options.workerClass]);
+    const { workerClass } = this.options;
+    const { command, args, env } = workerCommand(workerClass === EVERY_CLASS ? EVERY_CLASS : [workerClass]);
     const child = spawn(command, args, {
       env: { ...this.options.env, ...env },
       stdio: ['ignore', this.options.output ?? 'inherit', this.options.output ?? 'inherit'],
