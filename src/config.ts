@@ -93,6 +93,21 @@ export const EnvSchema = z.object({
       .min(1_000)
       .max(7 * 24 * 60 * 60_000),
   ).optional(),
+  // Crash recovery (README "Chaos and crash recovery"): how soon another worker takes over a dead one's work.
+  JOBLINE_WORKER_STICKY_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(60_000).default(2_000),
+  JOBLINE_WORKER_MAX_HEARTBEAT_THROTTLE_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
+  // `npm run autoscale` (README "Autoscaler"); its flags override these.
+  JOBLINE_AUTOSCALE_CLASSES: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,30}:\d+:\d+(,[a-z][a-z0-9-]{0,30}:\d+:\d+)*$/, 'class:min:max[,class:min:max…]')
+    .default('default:1:4'),
+  JOBLINE_AUTOSCALE_TARGET_BACKLOG: positiveInt.max(1_000_000).default(10),
+  JOBLINE_AUTOSCALE_MAX_BACKLOG_AGE_MS: positiveInt.default(30_000),
+  JOBLINE_AUTOSCALE_HYSTERESIS: z.coerce.number().min(0).max(0.95).default(0.5),
+  JOBLINE_AUTOSCALE_COOLDOWN_MS: z.coerce.number().int().min(0).default(60_000),
+  JOBLINE_AUTOSCALE_UP_COOLDOWN_MS: z.coerce.number().int().min(0).default(15_000),
+  JOBLINE_AUTOSCALE_INTERVAL_MS: positiveInt.min(200).default(2_000),
+  JOBLINE_AUTOSCALE_METRICS_PORT: port.default(9470),
   // Bounds on what one request may ask for (README: "Limits").
   JOBLINE_SCHEDULE_MIN_INTERVAL_MS: z.coerce
     .number()
@@ -237,9 +252,24 @@ export interface Config {
     slots?: PerClass;
     /** Activities per second per class queue, enforced by the server (maxTaskQueueActivitiesPerSecond). */
     queueRateLimit?: PerClass;
+    /** How long a workflow task waits on a (maybe dead) worker's sticky queue before any worker may take it. */
+    stickyTimeoutMs: number;
+    /** Heartbeats (a report's checkpoint) reach the server at least this often, whatever the heartbeat timeout. */
+    maxHeartbeatThrottleMs: number;
   };
   /** Refuse new jobs (429) while a queue they would wait in is over these; unset: no limit. */
   backpressure: { maxBacklog?: PerClass; maxBacklogAgeMs?: PerClass };
+  /** `npm run autoscale`'s defaults (src/autoscaler/options.ts reads them with its flags). */
+  autoscale: {
+    classes: string;
+    targetBacklogPerWorker: number;
+    maxBacklogAgeMs: number;
+    hysteresis: number;
+    cooldownMs: number;
+    upCooldownMs: number;
+    intervalMs: number;
+    metricsPort: number;
+  };
   logLevel: Env['LOG_LEVEL'];
   /** Payload encryption keys (JOBLINE_ENCRYPTION_KEYS); undefined: payloads are stored as the SDK encodes them. */
   encryption?: EncryptionKeyring;
@@ -357,6 +387,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentActivities: env.JOBLINE_WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTasks: env.JOBLINE_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       shutdownGraceMs: env.JOBLINE_SHUTDOWN_GRACE_MS,
+      stickyTimeoutMs: env.JOBLINE_WORKER_STICKY_TIMEOUT_MS,
+      maxHeartbeatThrottleMs: env.JOBLINE_WORKER_MAX_HEARTBEAT_THROTTLE_MS,
       metrics: {
         enabled: env.JOBLINE_METRICS,
         host: env.JOBLINE_WORKER_METRICS_HOST,
@@ -368,6 +400,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       queueRateLimit: env.JOBLINE_QUEUE_RATE_LIMIT,
     },
     backpressure: { maxBacklog: env.JOBLINE_MAX_BACKLOG, maxBacklogAgeMs: env.JOBLINE_MAX_BACKLOG_AGE_MS },
+    autoscale: {
+      classes: env.JOBLINE_AUTOSCALE_CLASSES,
+      targetBacklogPerWorker: env.JOBLINE_AUTOSCALE_TARGET_BACKLOG,
+      maxBacklogAgeMs: env.JOBLINE_AUTOSCALE_MAX_BACKLOG_AGE_MS,
+      hysteresis: env.JOBLINE_AUTOSCALE_HYSTERESIS,
+      cooldownMs: env.JOBLINE_AUTOSCALE_COOLDOWN_MS,
+      upCooldownMs: env.JOBLINE_AUTOSCALE_UP_COOLDOWN_MS,
+      intervalMs: env.JOBLINE_AUTOSCALE_INTERVAL_MS,
+      metricsPort: env.JOBLINE_AUTOSCALE_METRICS_PORT,
+    },
     logLevel: env.LOG_LEVEL,
     encryption: env.JOBLINE_ENCRYPTION_KEYS,
     codecCorsOrigins: (env.JOBLINE_CODEC_CORS_ORIGINS ?? []).map((url) => new URL(url).origin),

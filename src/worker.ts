@@ -34,6 +34,9 @@ export interface WorkerSetup {
   attemptMetrics?: AttemptMetrics;
 }
 
+/** How long after the grace time a shutting-down worker is forced down (deploy/k8s's grace period adds it). */
+export const SHUTDOWN_FORCE_EXTRA_MS = 10_000;
+
 export function workflowsPath(): string {
   return require.resolve('./workflows');
 }
@@ -96,7 +99,11 @@ function createClassWorker(
     ...(queueRate !== undefined ? { maxTaskQueueActivitiesPerSecond: queueRate } : {}),
     // The SDK's default of 0 would cancel in-flight attempts the moment a shutdown starts.
     shutdownGraceTime: config.worker.shutdownGraceMs,
-    shutdownForceTime: config.worker.shutdownGraceMs + 10_000,
+    shutdownForceTime: config.worker.shutdownGraceMs + SHUTDOWN_FORCE_EXTRA_MS,
+    // Crash recovery: a SIGKILLed worker's next workflow task waits this long on its sticky queue (SDK
+    // default 10 s), and checkpoints reach the server this often (SDK: 0.8 × the heartbeat timeout).
+    stickyQueueScheduleToStartTimeout: config.worker.stickyTimeoutMs,
+    maxHeartbeatThrottleInterval: config.worker.maxHeartbeatThrottleMs,
   });
 }
 

@@ -3,6 +3,7 @@ import { openItemSource } from '../../batch/sources';
 import type { ChunkInput, CountRequest, PlanPage, PlanRequest } from '../../batch/types';
 import { createBatchHandlers, type BatchHandlerDeps } from './handlers';
 import { runChunk, type ChunkDeps } from './run-chunk';
+import { whileHeartbeating } from '../keep-alive';
 
 export type BatchActivityDeps = ChunkDeps & BatchHandlerDeps;
 
@@ -38,8 +39,10 @@ export function createBatchActivities(deps: BatchActivityDeps) {
   const handlers = createBatchHandlers(deps);
   return {
     planBatchChunks: (request: PlanRequest): Promise<PlanPage> =>
-      openItemSource(request.source, deps).plan(request.cursor, request.chunkSize, request.maxChunks, request.first),
-    countBatchItems: (request: CountRequest): Promise<number> => openItemSource(request.source, deps).count(),
+      whileHeartbeating(() =>
+        openItemSource(request.source, deps).plan(request.cursor, request.chunkSize, request.maxChunks, request.first),
+      ),
+    countBatchItems: (request: CountRequest): Promise<number> => whileHeartbeating(() => openItemSource(request.source, deps).count()),
     runBatchChunk: (input: ChunkInput) => runChunk(deps, handlers, input),
   };
 }

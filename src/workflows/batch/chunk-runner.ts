@@ -83,7 +83,14 @@ export class ChunkRunner {
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
       retry,
     });
-    this.planActivities = proxyActivities<Activities>({ ...queue, startToCloseTimeout: PLAN_TIMEOUT_MS, retry });
+    // Planning heartbeats too (the chaos run found a batch stuck for PLAN_TIMEOUT_MS after a SIGKILL mid-plan).
+    // Activity options are not part of a command's replay check: old histories replay unchanged.
+    this.planActivities = proxyActivities<Activities>({
+      ...queue,
+      startToCloseTimeout: PLAN_TIMEOUT_MS,
+      heartbeatTimeout: spec.heartbeatTimeoutMs > 0 ? spec.heartbeatTimeoutMs : undefined,
+      retry,
+    });
   }
 
   progress(): BatchProgress {
