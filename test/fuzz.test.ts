@@ -124,10 +124,16 @@ const oddQueryValue = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 20 }).map(encodeURIComponent),
 );
 
+/**
+ * `wait` (GET /v1/jobs/{id}?wait=) holds a request until the job changes: short or invalid values only, so
+ * that a case costs at most a fraction of a second (a valid long wait is test/job-events.test.ts's).
+ */
+const waitValue = fc.constantFrom('', '0', '0s', '100ms', '0.2', '61', '-1', '1e3', 'abc', '%ZZ', '30m', '99999999');
+
 function queryString(names: string[]): fc.Arbitrary<string> {
   const known = names.map((name) =>
     fc
-      .option(name === 'cursor' ? cursor : oddQueryValue, { nil: undefined, freq: 2 })
+      .option(name === 'cursor' ? cursor : name === 'wait' ? waitValue : oddQueryValue, { nil: undefined, freq: 2 })
       .map((value) => (value === undefined ? [] : [`${name}=${value}`])),
   );
   const extra = fc.option(

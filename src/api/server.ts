@@ -7,6 +7,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** How long a stopping server lets requests in flight finish before it ends every connection. */
+const CLOSE_GRACE_MS = 2_000;
+
 /** Listens and resolves with the URL; `close` stops accepting and ends idle keep-alive connections. */
 export function listen(app: express.Express, host: string, port: number): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
@@ -22,6 +25,9 @@ export function listen(app: express.Express, host: string, port: number): Promis
           new Promise<void>((done) => {
             server.close(() => done());
             server.closeIdleConnections();
+            // Open event streams and long polls are never idle: after a moment to finish answers in flight,
+            // end what is left so that a stop does not wait for a job to finish.
+            setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
           }),
       });
     });

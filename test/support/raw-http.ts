@@ -37,6 +37,12 @@ export function rawRequest(baseUrl: string, request: RawRequest): Promise<RawRep
         setHost: !('host' in headers),
       },
       (res) => {
+        // An event stream stays open while its job runs: its status and headers are the answer.
+        if (String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: '' });
+          res.destroy();
+          return;
+        }
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
