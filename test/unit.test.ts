@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { jitteredDelayMs } from '../src/activities/backoff';
+import { jitteredDelayMs } from '../src/jobs/backoff';
 import { parseRetryAfter } from '../src/activities/http';
 import { createActivities } from '../src/activities';
 import { isPrivateAddress } from '../src/activities/network-guard';

@@ -4,7 +4,7 @@ import type { JobTypeDefinition } from '../jobs/define';
 import { scrubSecrets, secretValues, type SecretsDeclaration } from '../jobs/redact';
 import type { AttemptContext } from '../jobs/spec';
 import type { AttemptOutcome } from '../workflows/job-state';
-import { jitteredDelayMs } from './backoff';
+import { jitteredDelayMs } from '../jobs/backoff';
 
 /** Errors that carry their own minimum delay (e.g. an HTTP `Retry-After`). */
 export interface DelayHint {

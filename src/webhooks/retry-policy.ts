@@ -1,4 +1,4 @@
-import { jitteredDelayMs } from '../activities/backoff';
+import { jitteredDelayMs } from '../jobs/backoff';
 import type { RetrySettings } from '../jobs/spec';
 
 /** How a delivery is retried (from the worker's configuration: JOBLINE_WEBHOOK_*). */

@@ -1,4 +1,4 @@
-import type { RetrySettings } from '../jobs/spec';
+import type { RetrySettings } from './spec';
 
 /**
  * The delay before the attempt after `failedAttempt` (1-based): exponential, capped, then reduced by up
