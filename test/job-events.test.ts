@@ -170,7 +170,9 @@ describe('live status: GET /v1/jobs/{id}/events (Server-Sent Events) and ?wait',
     const { body } = await stack.submit({
       type: 'report',
       input: { report: 'sales-summary', source: { type: 'csv', path: 'progress.csv' }, formats: ['json'], maxRowsPerSecond: 5_000 },
-      heartbeatTimeoutMs: 1_000,
+      // Heartbeats reach the server every second anyway (JOBLINE_WORKER_MAX_HEARTBEAT_THROTTLE_MS); a longer
+      // timeout keeps a loaded machine from timing the attempt out, which would restart its progress.
+      heartbeatTimeoutMs: 5_000,
     });
     const events = await watch(stack.baseUrl, body.id, { timeoutMs: 45_000 });
     const progress = events.filter((e) => e.type === 'progress').map((e) => e.data as { done: number; unit: string; at: string });
